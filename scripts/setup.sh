@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install everything simpul needs on a fresh Debian 12 machine: system packages (when root),
+# the project venv (.venv, Python >= 3.11) and simpul itself. The NetBox lab's own Python 3.12
+# venv and migrated database are made on first `simpul lab netbox up` and cached under
+# ~/.cache/simpul. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(redis-server lldpd iperf3 openssh-server graphviz socat sshpass iputils-ping git postgresql-15 procps iproute2)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.simpul-installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[dev]'
+  touch "$stamp"
+fi
+echo "setup: ok (.venv/bin/simpul)"

@@ -1,0 +1,48 @@
+"""The ``simpul`` command: one typer app, one sub-app per area."""
+
+from __future__ import annotations
+
+import typer
+
+from simpul.cli import (
+    backup,
+    bandwidth,
+    config,
+    diagram,
+    inventory,
+    lab,
+    lan,
+    netbox,
+)
+from simpul.cli._common import setup_logging
+from simpul.errors import SimpulError
+from simpul.settings import load_settings
+
+app = typer.Typer(
+    name="simpul",
+    help="Jaringan Intra Pemda automation: NetBox as source of truth, Nornir and Ansible as hands.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config.app, name="config")
+app.add_typer(lab.app, name="lab")
+app.add_typer(netbox.app, name="netbox")
+app.command(name="inventory")(inventory.inventory_command)
+app.add_typer(backup.app, name="backup")
+app.add_typer(diagram.app, name="diagram")
+app.add_typer(lan.app, name="lan")
+app.add_typer(bandwidth.app, name="bandwidth")
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="log to stderr")) -> None:
+    try:
+        secrets = load_settings().secrets()
+    except SimpulError:
+        secrets = []  # the command itself will report the bad setting
+    setup_logging(verbose, secrets)
+
+
+def main() -> None:
+    app()

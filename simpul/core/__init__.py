@@ -1,0 +1,1 @@
+"""The pure, typed domain core: no network, no disk, no clock."""

@@ -1,0 +1,121 @@
+"""One exception root for simpul, with stable codes users can look up in docs/errors.md.
+
+Every error a user can cause (a bad file, a bad setting, an unreachable NetBox) is a
+``SimpulError``: the CLI prints its message and hint and exits with ``exit_code`` (2 for bad
+input or settings), never a traceback.
+
+Examples:
+    >>> err = InputError("VLAN id 5000 is out of range", source="topology/disdik.yaml", line=12,
+    ...                  field="vlans[0].vid", hint="use 1-4094")
+    >>> print(err.render())
+    E2001 topology/disdik.yaml:12: vlans[0].vid: VLAN id 5000 is out of range
+      -> use 1-4094
+    >>> err.exit_code
+    2
+"""
+
+from __future__ import annotations
+
+
+class SimpulError(Exception):
+    """Root of every error simpul raises on purpose."""
+
+    code = "E1000"
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+        self.hint = hint
+
+    def location(self) -> str:
+        """``file:line: field`` as far as it is known."""
+        parts = []
+        if self.source:
+            parts.append(self.source + (f":{self.line}" if self.line is not None else ""))
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts)
+
+    def render(self) -> str:
+        """The text a user sees."""
+        loc = self.location()
+        text = f"{self.code} {loc + ': ' if loc else ''}{self.message}"
+        if self.hint:
+            text += f"\n  -> {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "source": self.source,
+            "line": self.line,
+            "field": self.field,
+            "hint": self.hint,
+        }
+
+
+class SettingsError(SimpulError):
+    """A setting is missing or malformed (env var, settings file)."""
+
+    code = "E1001"
+
+
+class InputError(SimpulError):
+    """A file the user gave (seed, diagram, policy, scrub rule) is malformed."""
+
+    code = "E2001"
+
+
+class NetBoxError(SimpulError):
+    """NetBox cannot be used: unreachable, wrong token, or too old."""
+
+    code = "E3001"
+
+
+class NetBoxAuthError(NetBoxError):
+    code = "E3002"
+
+
+class NetBoxVersionError(NetBoxError):
+    code = "E3003"
+
+
+class LabError(SimpulError):
+    """The lab cannot start or stop as asked (ports in use, missing Python 3.12, no root)."""
+
+    code = "E4001"
+
+
+class PortInUseError(LabError):
+    code = "E4002"
+
+
+class StoreError(SimpulError):
+    """A backup repository or snapshot store is unusable."""
+
+    code = "E5001"
+
+
+class BandwidthError(SimpulError):
+    """A bandwidth allocation cannot be planned, rendered or pushed."""
+
+    code = "E6001"
+
+
+class ReportError(SimpulError):
+    """The report cannot be written: graphviz missing or failing, output directory unusable."""
+
+    code = "E7001"

@@ -1,0 +1,1 @@
+"""The lab: a real NetBox, simulated SSH devices and Linux namespaces, all built from NetBox."""

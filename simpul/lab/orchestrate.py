@@ -1,0 +1,350 @@
+"""``simpul lab up``: NetBox, the demo regency, and the devices built from it, as one lab.
+
+The lab is NetBox (``netbox_lab``) + simulated SSH devices (``devices``, fakenos) + Linux namespaces
+for the linux SKPD edges (``netns``, root only). Every simulated device listens on 127.0.0.1 on its
+own port; the lab writes two small files so that simpul and Ansible reach them with no hand edits:
+
+- ``overrides.json``: per-host hostname/port for ``simpul inventory`` (``SIMPUL_INVENTORY_OVERRIDES``);
+- ``ansible-lab.yml``: the same as an Ansible inventory source layered after ``inventory/netbox.yml``.
+
+Drift planted with ``plant`` changes only the simulated side; NetBox stays as it was.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simpul.errors import LabError
+from simpul.lab.build import build_device_lab, fetch_regency, lab_secrets
+from simpul.lab.netbox_lab import NetBoxLab, Ports
+from simpul.lab.spec import DeviceLab
+from simpul.settings import PROJECT_DIR, Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEVICE_BASE_PORT = 20000
+
+
+@dataclass(frozen=True)
+class LabPaths:
+    root: Path
+
+    @property
+    def devices(self) -> Path:
+        return self.root / "devices"
+
+    @property
+    def netns(self) -> Path:
+        return self.root / "netns"
+
+    @property
+    def spec(self) -> Path:
+        return self.root / "device-spec.json"  # the spec as NetBox says, before any drift
+
+    @property
+    def drift(self) -> Path:
+        return self.root / "drift.json"
+
+    @property
+    def overrides(self) -> Path:
+        return self.root / "overrides.json"
+
+    @property
+    def ansible(self) -> Path:
+        return self.root / "ansible-lab.yml"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def build_netns_lab(
+    data: dict[str, list[dict[str, Any]]], password: str, base_port: int, prefix: str = "snl-"
+) -> Any:
+    """The namespace lab for the linux SKPD edges, addressed from NetBox's IPs."""
+    from simpul.lab.netns import NetnsEdge, NetnsLab
+
+    ips: dict[int, list[str]] = {}
+    for ip in data["ips"]:
+        if ip.get("assigned_object_type") == "dcim.interface" and ip.get("assigned_object_id"):
+            ips.setdefault(int(ip["assigned_object_id"]), []).append(ip["address"])
+    ifaces: dict[str, list[dict[str, Any]]] = {}
+    for iface in data["interfaces"]:
+        ifaces.setdefault(iface["device"]["name"], []).append(iface)
+    iface_by_dev_name = {(i["device"]["name"], i["name"]): i for i in data["interfaces"]}
+    edges = []
+    port = base_port
+    for dev in sorted(data["devices"], key=lambda d: d["name"]):
+        if (dev.get("platform") or {}).get("slug") != "linux" or (dev.get("role") or {}).get(
+            "slug"
+        ) != "skpd-edge":
+            continue
+        uplink = lan = None
+        for iface in sorted(ifaces.get(dev["name"], []), key=lambda i: i["id"]):
+            for addr in ips.get(iface["id"], []):
+                net = ipaddress.ip_interface(addr).network
+                if net.prefixlen == 31 and uplink is None:
+                    uplink = (iface, addr)
+                elif net.prefixlen < 31 and lan is None:
+                    lan = (iface, addr)
+        if uplink is None or lan is None:
+            log.warning(
+                "linux edge %s has no /31 uplink or LAN address in NetBox: not simulated", dev["name"]
+            )
+            continue
+        peer_ip = None
+        for peer in uplink[0].get("connected_endpoints") or []:
+            peer_iface = iface_by_dev_name.get(((peer.get("device") or {}).get("name"), peer.get("name")))
+            if peer_iface:
+                peer_ip = next(iter(ips.get(peer_iface["id"], [])), None)
+        edge_if = ipaddress.ip_interface(uplink[1])
+        core_ip = peer_ip or str(next(h for h in edge_if.network if h != edge_if.ip)) + "/31"
+        lan_if = ipaddress.ip_interface(lan[1])
+        host = next(h for h in lan_if.network.hosts() if int(h) - int(lan_if.network.network_address) >= 100)
+        edges.append(
+            NetnsEdge(
+                name=dev["name"],
+                skpd=(dev.get("tenant") or {}).get("slug") or dev["name"],
+                ssh_port=port,
+                uplink_port=uplink[0]["name"],
+                lan_port=lan[0]["name"],
+                p2p_core_ip=core_ip,
+                p2p_edge_ip=uplink[1],
+                lan_ip=lan[1],
+                lan_host_ip=f"{host}/{lan_if.network.prefixlen}",
+            )
+        )
+        port += 1
+    return NetnsLab(prefix=prefix, username="admin", password=password, edges=tuple(edges))
+
+
+class Lab:
+    """The whole lab of one lab directory."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        ports: Ports | None = None,
+        device_base_port: int | None = None,
+        netns_prefix: str = "snl-",
+    ) -> None:
+        self.settings = settings
+        self.netbox = NetBoxLab(settings, ports)
+        self.paths = LabPaths(Path(settings.lab_dir))
+        self.device_base_port = device_base_port or int(
+            os.environ.get("SIMPUL_LAB_DEVICE_BASE_PORT", DEFAULT_DEVICE_BASE_PORT)
+        )
+        self.netns_prefix = netns_prefix
+
+    # ------------------------------------------------------------------ up
+    def ensure_seeded(self) -> bool:
+        """Bootstrap + demo regency once; afterwards the ``seeded`` reset point holds it."""
+        from simpul.sot.bootstrap import bootstrap
+        from simpul.sot.client import connect
+        from simpul.sot.seed import load_demo, seed_regency
+
+        snapshots = self.netbox.status().get("snapshots")
+        if isinstance(snapshots, list) and "seeded" in snapshots:
+            return False
+        api = connect(self._nb_settings())
+        bootstrap(api)
+        seed_regency(api, load_demo())
+        self.netbox.snapshot("seeded")
+        return True
+
+    def _nb_settings(self) -> Settings:
+        from simpul.settings import load_settings
+
+        env = dict(os.environ)
+        env.update({"NETBOX_URL": self.netbox.url(), "NETBOX_TOKEN": self.netbox.token()})
+        return load_settings(env=env, settings_file=False)
+
+    def device_spec(self) -> tuple[DeviceLab, list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
+        from simpul.sot.client import connect
+
+        data = fetch_regency(connect(self._nb_settings()))
+        creds = lab_secrets(self.paths.root)
+        lab, skipped = build_device_lab(data, creds, self.device_base_port)
+        _write_private(self.paths.spec, lab.model_dump_json())
+        return lab, skipped, data
+
+    def planted(self) -> list[str]:
+        if not self.paths.drift.exists():
+            return []
+        return list(json.loads(self.paths.drift.read_text()))
+
+    def _with_drift(self, lab: DeviceLab) -> DeviceLab:
+        from simpul.lab.drift import apply_drift, load_scenario
+
+        for name in self.planted():
+            lab = apply_drift(lab, load_scenario(name))
+        return lab
+
+    def up(self, *, netns: bool | None = None, extra_devices: DeviceLab | None = None) -> dict[str, Any]:
+        """NetBox (seeded) + devices (+ namespaces when root). Idempotent."""
+        from simpul.lab.devices import start_devices
+
+        t0 = time.monotonic()
+        nb = self.netbox.up()
+        seeded_now = self.ensure_seeded()
+        lab, skipped, data = self.device_spec()
+        if extra_devices is not None:
+            lab = lab.model_copy(update={"devices": lab.devices + extra_devices.devices})
+        devices = start_devices(self._with_drift(lab), self.paths.devices)
+        netns_status = None
+        want_netns = (os.geteuid() == 0) if netns is None else netns
+        if want_netns:
+            from simpul.lab.netns import netns_up
+
+            netns_lab = build_netns_lab(data, lab.password, self.device_base_port + 1000, self.netns_prefix)
+            netns_status = netns_up(netns_lab, self.paths.netns)
+        self.write_access_files(lab, netns_status)
+        return {
+            "netbox": {"url": nb.url, "version": nb.version, "seeded_now": seeded_now},
+            "devices": devices.count,
+            "skipped": [
+                {"name": n, "reason": r}
+                for n, r in skipped
+                if not (netns_status and n in netns_status.ssh_ports)
+            ],
+            "netns": sorted(netns_status.ssh_ports) if netns_status else None,
+            "netns_note": None if want_netns else "not root: Linux namespaces (linux SKPD edges) not started",
+            "drift": self.planted(),
+            "seconds": round(time.monotonic() - t0, 2),
+        }
+
+    def write_access_files(self, lab: DeviceLab, netns_status: Any) -> None:
+        hosts: dict[str, dict[str, Any]] = {
+            d.name: {"hostname": lab.host, "port": d.ssh_port} for d in lab.devices
+        }
+        from simpul.lab.drift import apply_drift, load_scenario
+
+        drifted = lab
+        for name in self.planted():
+            drifted = apply_drift(drifted, load_scenario(name))
+        for d in drifted.devices:  # a planted undocumented switch is reachable too (not in NetBox)
+            hosts.setdefault(d.name, {"hostname": lab.host, "port": d.ssh_port})
+        if netns_status is not None:
+            for name, port in netns_status.ssh_ports.items():
+                hosts[name] = {"hostname": netns_status.host, "port": port}
+        _write_private(self.paths.overrides, json.dumps({"hosts": hosts}, indent=1, sort_keys=True))
+        ansible = {
+            "all": {
+                "hosts": {
+                    name: {"ansible_host": h["hostname"], "ansible_port": h["port"]}
+                    for name, h in sorted(hosts.items())
+                }
+            }
+        }
+        _write_private(
+            self.paths.ansible,
+            "# Written by simpul lab up: where the lab's devices listen.\n"
+            + yaml.safe_dump(ansible, sort_keys=True),
+        )
+
+    # ---------------------------------------------------------------- drift
+    def _running_spec(self) -> DeviceLab:
+        if not self.paths.spec.exists():
+            raise LabError("the lab's devices are not up", hint="run: simpul lab up")
+        return DeviceLab.model_validate_json(self.paths.spec.read_text())
+
+    def plant(self, scenario: str) -> list[str]:
+        from simpul.lab.devices import start_devices
+        from simpul.lab.drift import load_scenario
+
+        load_scenario(scenario)  # unknown -> InputError before anything changes
+        lab = self._running_spec()
+        planted = [*self.planted(), scenario] if scenario not in self.planted() else self.planted()
+        _write_private(self.paths.drift, json.dumps(planted))
+        start_devices(self._with_drift(lab), self.paths.devices)
+        self.write_access_files(lab, self._netns_status())
+        return planted
+
+    def clear(self, scenario: str | None = None) -> list[str]:
+        from simpul.lab.devices import start_devices
+
+        lab = self._running_spec()
+        planted = [] if scenario is None else [s for s in self.planted() if s != scenario]
+        _write_private(self.paths.drift, json.dumps(planted))
+        start_devices(self._with_drift(lab), self.paths.devices)
+        self.write_access_files(lab, self._netns_status())
+        return planted
+
+    def _netns_status(self) -> Any:
+        if os.geteuid() != 0 or not self.paths.netns.exists():
+            return None
+        from simpul.lab.netns import netns_status
+
+        status = netns_status(self.paths.netns)
+        return status if status.running else None
+
+    # ----------------------------------------------------------- down/status
+    def down(self) -> dict[str, bool]:
+        from simpul.lab.devices import devices_status, stop_devices
+
+        result = {"devices": False, "netns": False, "netbox": False}
+        if self.paths.devices.exists() and devices_status(self.paths.devices).running:
+            stop_devices(self.paths.devices)
+            result["devices"] = True
+        if self.paths.netns.exists() and os.geteuid() == 0:
+            from simpul.lab.netns import netns_down
+
+            result["netns"] = bool(netns_down(self.paths.netns))
+        result["netbox"] = self.netbox.down()
+        return result
+
+    def status(self) -> dict[str, Any]:
+        from simpul.lab.devices import devices_status
+
+        dev = devices_status(self.paths.devices) if self.paths.devices.exists() else None
+        ns = self._netns_status() if self.paths.netns.exists() else None
+        return {
+            "netbox": self.netbox.status(),
+            "devices": None
+            if dev is None
+            else {
+                "running": dev.running,
+                "count": dev.count,
+                "startup_seconds": dev.startup_seconds,
+                "rss_mb": dev.rss_mb,
+                "pid": dev.pid,
+                "skipped": [s.model_dump() for s in dev.skipped],
+            },
+            "netns": None
+            if ns is None
+            else {
+                "running": ns.running,
+                "edges": sorted(ns.ssh_ports),
+                "startup_seconds": ns.startup_seconds,
+                "memory_mb": round(ns.pss_kib / 1024, 1),
+            },
+            "drift": self.planted(),
+        }
+
+    def env_lines(self) -> list[str]:
+        creds = lab_secrets(self.paths.root) if (self.paths.root / "secrets.json").exists() else None
+        lines = [*self.netbox.env_lines(), f"export NETBOX_API={self.netbox.url()}"]
+        if os.environ.get("SIMPUL_LAB_DIR"):
+            lines.append(f"export SIMPUL_LAB_DIR={self.paths.root}")
+        if creds:
+            lines += [
+                "export SIMPUL_DEVICE_USERNAME=admin",
+                f"export SIMPUL_DEVICE_PASSWORD={creds['password']}",
+                f"export SIMPUL_INVENTORY_OVERRIDES={self.paths.overrides}",
+                f"export ANSIBLE_INVENTORY={PROJECT_DIR / 'inventory' / 'netbox.yml'},{self.paths.ansible}",
+                "export ANSIBLE_HOST_KEY_CHECKING=False",
+            ]
+        return lines

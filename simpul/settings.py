@@ -1,0 +1,209 @@
+"""Settings: default -> environment variable -> settings file (the file wins, as in nornir).
+
+A settings file is TOML with the same keys as the table below, found at ``$SIMPUL_SETTINGS`` or
+``~/.config/simpul/settings.toml``. Credentials live here or in the environment, never in
+inventory files. ``Settings.describe()`` reports each value with its origin, secrets masked.
+
+Examples:
+    >>> s = load_settings(env={"NETBOX_URL": "http://nb.example:8000", "NETBOX_TOKEN": "nbt_x.y"},
+    ...                   settings_file=None)
+    >>> s.netbox_url, s.origin("netbox_url")
+    ('http://nb.example:8000', 'env NETBOX_URL')
+    >>> [row for row in s.describe() if row[0] == "netbox_token"]
+    [('netbox_token', '********', 'env NETBOX_TOKEN')]
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simpul.errors import SettingsError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    envvar: str
+    default: Any
+    kind: type
+    secret: bool = False
+    help: str = ""
+
+
+def _home() -> Path:
+    return Path(os.environ.get("HOME", "/root"))
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("netbox_url", "NETBOX_URL", None, str, help="NetBox base URL"),
+    Spec("netbox_token", "NETBOX_TOKEN", None, str, secret=True, help="NetBox API token"),
+    Spec("netbox_timeout", "SIMPUL_NETBOX_TIMEOUT", 30.0, float, help="NetBox API timeout (s)"),
+    Spec("device_username", "SIMPUL_DEVICE_USERNAME", "admin", str, help="SSH user for devices"),
+    Spec("device_password", "SIMPUL_DEVICE_PASSWORD", None, str, secret=True, help="SSH password"),
+    Spec(
+        "device_enable_secret",
+        "SIMPUL_DEVICE_ENABLE_SECRET",
+        None,
+        str,
+        secret=True,
+        help="enable secret (IOS/EOS)",
+    ),
+    Spec("state_dir", "SIMPUL_STATE_DIR", None, Path, help="state (lab, backups, snapshots)"),
+    Spec("cache_dir", "SIMPUL_CACHE_DIR", None, Path, help="caches (NetBox venv, database dump)"),
+    Spec("lab_dir", "SIMPUL_LAB_DIR", None, Path, help="the lab's state directory"),
+    Spec("backup_repo", "SIMPUL_BACKUP_REPO", None, Path, help="git repository of config backups"),
+    Spec(
+        "inventory_overrides",
+        "SIMPUL_INVENTORY_OVERRIDES",
+        None,
+        Path,
+        help="JSON file of per-host hostname/port overrides (the lab writes one)",
+    ),
+    Spec("workers", "SIMPUL_WORKERS", 50, int, help="concurrent device sessions"),
+    Spec("device_timeout", "SIMPUL_DEVICE_TIMEOUT", 20.0, float, help="device timeout (s)"),
+    Spec("lang", "SIMPUL_LANG", "id", str, help="report language: id or en"),
+    Spec(
+        "project_dir",
+        "SIMPUL_PROJECT_DIR",
+        PROJECT_DIR,
+        Path,
+        help="where topology/, backup_policies/, playbooks/ live",
+    ),
+)
+SPEC_BY_KEY = {s.key: s for s in SPECS}
+
+
+def default_settings_file(env: dict[str, str]) -> Path:
+    if env.get("SIMPUL_SETTINGS"):
+        return Path(env["SIMPUL_SETTINGS"]).expanduser()
+    base = Path(env.get("XDG_CONFIG_HOME") or _home() / ".config")
+    return base / "simpul" / "settings.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, Any]
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def origin(self, key: str) -> str:
+        return self.origins[key]
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log, a backup, a report or a commit."""
+        return [str(self.values[s.key]) for s in SPECS if s.secret and self.values.get(s.key)]
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for spec in SPECS:
+            value = self.values.get(spec.key)
+            shown = "(unset)" if value is None else ("********" if spec.secret else str(value))
+            rows.append((spec.key, shown, self.origins[spec.key]))
+        return rows
+
+    def require(self, *keys: str) -> None:
+        for key in keys:
+            if self.values.get(key) in (None, ""):
+                spec = SPEC_BY_KEY[key]
+                raise SettingsError(
+                    f"setting {key!r} is not set",
+                    hint=f"export {spec.envvar}=... or set {key} in {default_settings_file(dict(os.environ))}"
+                    + (' (for the lab: eval "$(simpul lab env)")' if key.startswith("netbox") else ""),
+                )
+
+
+def _coerce(spec: Spec, raw: Any, where: str) -> Any:
+    try:
+        if spec.kind is Path:
+            return Path(str(raw)).expanduser()
+        if spec.kind is int:
+            return int(raw)
+        if spec.kind is float:
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(
+            f"setting {spec.key!r} must be {spec.kind.__name__}, got {raw!r}",
+            source=where,
+            field=spec.key,
+            hint=spec.help,
+        ) from None
+
+
+def load_settings(env: dict[str, str] | None = None, settings_file: Path | bool | None = True) -> Settings:
+    """Resolve every setting. ``settings_file=True`` means the default location."""
+    env = dict(os.environ) if env is None else env
+    path: Path | None
+    if settings_file is True:
+        path = default_settings_file(env)
+    elif settings_file is False:
+        path = None
+    else:
+        path = settings_file
+    file_values: dict[str, Any] = {}
+    if path is not None and path.exists():
+        try:
+            file_values = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(
+                f"not valid TOML: {exc}",
+                source=str(path),
+                hint="fix the file or point SIMPUL_SETTINGS elsewhere",
+            ) from None
+        unknown = sorted(set(file_values) - set(SPEC_BY_KEY))
+        if unknown:
+            raise SettingsError(
+                f"unknown setting(s) {', '.join(unknown)}",
+                source=str(path),
+                hint="known: " + ", ".join(SPEC_BY_KEY),
+            )
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for spec in SPECS:
+        if spec.key in file_values:
+            values[spec.key] = _coerce(spec, file_values[spec.key], str(path))
+            origins[spec.key] = f"file {path}"
+        elif env.get(spec.envvar) not in (None, ""):
+            values[spec.key] = _coerce(spec, env[spec.envvar], f"env {spec.envvar}")
+            origins[spec.key] = f"env {spec.envvar}"
+        else:
+            values[spec.key] = spec.default
+            origins[spec.key] = "default"
+    # Derived defaults: everything stateful under one directory unless told otherwise.
+    data_home = Path(env.get("XDG_DATA_HOME") or _home() / ".local" / "share")
+    cache_home = Path(env.get("XDG_CACHE_HOME") or _home() / ".cache")
+    if values["state_dir"] is None:
+        values["state_dir"] = data_home / "simpul"
+    if values["cache_dir"] is None:
+        values["cache_dir"] = cache_home / "simpul"
+    if values["lab_dir"] is None:
+        values["lab_dir"] = values["state_dir"] / "lab"
+    if values["backup_repo"] is None:
+        values["backup_repo"] = values["state_dir"] / "backups"
+    if values["lang"] not in ("id", "en"):
+        raise SettingsError(
+            f"lang must be 'id' or 'en', got {values['lang']!r}", field="lang", source=origins["lang"]
+        )
+    return Settings(values=values, origins=origins)
+
+
+def censor(text: str, secrets: list[str]) -> str:
+    """Replace every secret value in ``text`` by ``********``.
+
+    >>> censor("login admin s3cr3t ok", ["s3cr3t"])
+    'login admin ******** ok'
+    """
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text

@@ -1,0 +1,96 @@
+"""The lab NetBox: a real NetBox 4.7.3 booted from the cached dump, with clear errors."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from simpul.errors import LabError
+from simpul.lab.netbox_lab import NetBoxLab, Ports, find_python312, pid_alive
+from simpul.settings import load_settings
+
+pytestmark = pytest.mark.netbox
+
+
+def test_status_reports_a_running_netbox_47(netbox, simpul_cli) -> None:
+    env = netbox.env()
+    env["SIMPUL_LAB_DIR"] = str(netbox.lab.root.parent)
+    env["SIMPUL_LAB_NETBOX_PORT"] = str(netbox.lab.ports.http)
+    env["SIMPUL_LAB_PG_PORT"] = str(netbox.lab.ports.postgres)
+    env["SIMPUL_LAB_REDIS_PORT"] = str(netbox.lab.ports.redis)
+    out = simpul_cli("lab", "netbox", "status", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    status = json.loads(out.stdout)
+    assert status["running"] is True and status["answers"] is True
+    assert status["version"].startswith("4.7")
+    assert status["url"] == netbox.url
+    assert set(status["pids"]) == {"postgres", "redis", "gunicorn"}
+
+
+def test_second_up_is_a_no_op(netbox) -> None:
+    before = netbox.lab.state()
+    again = netbox.lab.up()
+    assert again.pids == before.pids
+    assert all(pid_alive(p) for p in again.pids.values())
+
+
+def test_reset_restores_the_reset_point(netbox) -> None:
+    api = netbox.api()
+    netbox.lab.reset("base")
+    api.tenancy.tenants.create(name="Dinas Uji Reset", slug="dinas-uji-reset")
+    assert api.tenancy.tenants.get(slug="dinas-uji-reset") is not None
+    netbox.lab.reset("base")
+    assert netbox.api().tenancy.tenants.get(slug="dinas-uji-reset") is None
+
+
+def test_port_in_use_is_a_clear_error(netbox, tmp_path: Path, simpul_cli) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = netbox.env()
+        env.update(
+            {
+                "SIMPUL_LAB_DIR": str(tmp_path / "lab"),
+                "SIMPUL_LAB_NETBOX_PORT": str(port),
+                "SIMPUL_LAB_PG_PORT": str(port + 1),
+                "SIMPUL_LAB_REDIS_PORT": str(port + 2),
+            }
+        )
+        out = simpul_cli("lab", "netbox", "up", env=env)
+    assert out.returncode == 2
+    assert f"port {port}" in out.stderr and "SIMPUL_LAB_NETBOX_PORT" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "lab" / "netbox" / "state.json").exists()
+
+
+def test_missing_python312_says_what_to_install(tmp_path: Path) -> None:
+    env = {"PYENV_ROOT": str(tmp_path / "no-pyenv"), "PATH": str(tmp_path)}
+    with pytest.raises(LabError) as info:
+        find_python312(env)
+    assert "Python 3.12" in info.value.message
+    assert "pyenv install 3.12" in (info.value.hint or "")
+
+
+def test_down_stops_exactly_what_it_started() -> None:
+    """A second, separate lab: up, then down leaves none of its processes alive."""
+    import shutil
+
+    from simpul.lab.netbox_lab import free_port, postgres_reachable_tempdir
+
+    lab_dir = postgres_reachable_tempdir("simpul-test-lab2-")
+    settings = load_settings(
+        env={"SIMPUL_LAB_DIR": str(lab_dir), "SIMPUL_CACHE_DIR": str(load_settings().cache_dir)},
+        settings_file=False,
+    )
+    lab = NetBoxLab(settings, Ports(http=free_port(), postgres=free_port(), redis=free_port()))
+    state = lab.up()
+    assert lab.answers() is not None
+    assert lab.down() is True
+    assert not any(pid_alive(p) for p in state.pids.values())
+    assert lab.status()["running"] is False
+    assert lab.down() is False
+    shutil.rmtree(lab_dir)
