@@ -1,0 +1,1 @@
+"""Edges to the source of truth (NetBox via pynetbox)."""

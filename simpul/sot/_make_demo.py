@@ -1,0 +1,501 @@
+"""Regenerate ``simpul/sot/demo_regency.yaml`` (Kabupaten Sekadau). The YAML file is the source.
+
+    .venv/bin/python -m simpul.sot._make_demo            # rewrite the file
+    .venv/bin/python -m simpul.sot._make_demo --check    # exit 1 if the file is not what this writes
+
+Conventions (docs/demo-regency.md): SKPD number n -> LAN 10.20.<n>.0/24, VLAN n*10 ``<Skpd>-Staf``,
+edge .1 and switches .2, .3, ...; Jaringan Intra p2p 10.30.0.<2n>/31 (distribution .2n, edge .2n+1);
+management 10.10.0.0/24; circuits TLK-SKD-001 (Telkom, 300 Mbps) and LA-SKD-001 (Lintasarta, 200 Mbps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OUT = Path(__file__).with_name("demo_regency.yaml")
+
+
+@dataclass(frozen=True)
+class Skpd:
+    n: int
+    slug: str
+    name: str
+    edge: str = "mikrotik"  # mikrotik | cisco | linux
+    cir: int = 10
+    mir: int = 30
+    mandiri: bool = False
+    switches: int = 0
+    diagram: dt.date | None = None
+    policy: str = "standar"
+    vps: bool = False
+
+
+SKPD: tuple[Skpd, ...] = (
+    Skpd(1, "setda", "Sekretariat Daerah", "cisco", 20, 60, vps=False),
+    Skpd(2, "setwan", "Sekretariat DPRD", "cisco", 10, 40, vps=True),
+    Skpd(3, "disdik", "Dinas Pendidikan", "mikrotik", 25, 100, True, 1, dt.date(2026, 9, 15), "mandiri-tik"),
+    Skpd(4, "dinkes", "Dinas Kesehatan", "cisco", 25, 80, True, 3, dt.date(2025, 6, 10), "mandiri-tik"),
+    Skpd(
+        5, "rsud", "Rumah Sakit Umum Daerah Sekadau", "cisco", 40, 150, True, 8, dt.date(2026, 7, 1), "kritis"
+    ),
+    Skpd(
+        6,
+        "disdukcapil",
+        "Dinas Kependudukan dan Pencatatan Sipil",
+        "mikrotik",
+        25,
+        80,
+        True,
+        4,
+        None,
+        "kritis",
+    ),
+    Skpd(
+        7,
+        "bpkad",
+        "Badan Pengelolaan Keuangan dan Aset Daerah",
+        "cisco",
+        20,
+        60,
+        True,
+        3,
+        dt.date(2026, 3, 20),
+        "kritis",
+    ),
+    Skpd(
+        8,
+        "bappeda",
+        "Badan Perencanaan Pembangunan Daerah",
+        "mikrotik",
+        15,
+        50,
+        True,
+        3,
+        dt.date(2026, 10, 2),
+        "mandiri-tik",
+    ),
+    Skpd(9, "inspektorat", "Inspektorat Daerah", "cisco", 10, 30, vps=True),
+    Skpd(10, "bapenda", "Badan Pendapatan Daerah", cir=10, mir=40, vps=True),
+    Skpd(11, "bkpsdm", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", cir=10, mir=40, vps=True),
+    Skpd(12, "bpbd", "Badan Penanggulangan Bencana Daerah", cir=10, mir=30),
+    Skpd(13, "kesbangpol", "Badan Kesatuan Bangsa dan Politik", cir=8, mir=20),
+    Skpd(14, "dinsos", "Dinas Sosial", "linux", 10, 30, vps=True),
+    Skpd(15, "satpolpp", "Satuan Polisi Pamong Praja", cir=8, mir=20),
+    Skpd(16, "dpmptsp", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", cir=10, mir=40, vps=True),
+    Skpd(17, "dpupr", "Dinas Pekerjaan Umum dan Penataan Ruang", cir=10, mir=30),
+    Skpd(18, "disperkim", "Dinas Perumahan Rakyat dan Kawasan Permukiman", cir=8, mir=20),
+    Skpd(19, "dishub", "Dinas Perhubungan", cir=8, mir=20, vps=True),
+    Skpd(20, "dlh", "Dinas Lingkungan Hidup", cir=8, mir=20),
+    Skpd(21, "dpmd", "Dinas Pemberdayaan Masyarakat dan Desa", cir=10, mir=30, vps=True),
+    Skpd(
+        22,
+        "dp3ap2kb",
+        "Dinas Pemberdayaan Perempuan, Perlindungan Anak, Pengendalian Penduduk dan Keluarga Berencana",
+        cir=8,
+        mir=20,
+    ),
+    Skpd(23, "disnakertrans", "Dinas Tenaga Kerja dan Transmigrasi", cir=8, mir=20),
+    Skpd(24, "diskumdag", "Dinas Koperasi, Usaha Kecil dan Menengah dan Perdagangan", cir=8, mir=20),
+    Skpd(25, "dispora", "Dinas Kepemudaan dan Olahraga", cir=8, mir=20),
+    Skpd(26, "dispar", "Dinas Pariwisata", cir=8, mir=20, vps=True),
+    Skpd(27, "dispusip", "Dinas Perpustakaan dan Kearsipan", "linux", 8, 20, vps=True),
+    Skpd(28, "distan", "Dinas Pertanian", cir=8, mir=20),
+    Skpd(29, "diskan", "Dinas Perikanan", cir=8, mir=20),
+    Skpd(30, "disbunnak", "Dinas Perkebunan dan Peternakan", cir=8, mir=20),
+    Skpd(31, "dkp", "Dinas Ketahanan Pangan", cir=8, mir=20),
+    Skpd(32, "kec-sekadau-hilir", "Kecamatan Sekadau Hilir", cir=5, mir=20),
+    Skpd(33, "kec-sekadau-hulu", "Kecamatan Sekadau Hulu", cir=5, mir=20),
+    Skpd(34, "kec-nanga-mahap", "Kecamatan Nanga Mahap", cir=5, mir=20),
+    Skpd(35, "kec-nanga-taman", "Kecamatan Nanga Taman", "linux", 5, 20),
+    Skpd(36, "kec-belitang-hilir", "Kecamatan Belitang Hilir", cir=5, mir=20),
+    Skpd(37, "kec-belitang", "Kecamatan Belitang", cir=5, mir=20),
+    Skpd(38, "kec-belitang-hulu", "Kecamatan Belitang Hulu", "linux", 5, 20),
+)
+
+EDGE = {  # platform, device type, uplink port, LAN port
+    "mikrotik": ("mikrotik_routeros", "rb4011", "ether1", "ether2"),
+    "cisco": ("cisco_ios", "isr4331", "GigabitEthernet0/0", "GigabitEthernet0/1"),
+    "linux": ("linux", "sys-e300-9d", "eth0", "eth1"),
+}
+SWITCH = {  # platform, device type, port name pattern
+    "mikrotik": ("mikrotik_routeros", "crs328-24p", "ether{}"),
+    "cisco": ("cisco_ios", "c9200-24t", "GigabitEthernet0/{}"),
+}
+PER_DIST = 13
+SERVERS = (
+    ("kvm-pusat-data-01", "r750", "Hypervisor libvirt/KVM"),
+    ("kvm-pusat-data-02", "r750", "Hypervisor libvirt/KVM"),
+    ("kvm-pusat-data-03", "r750", "Hypervisor libvirt/KVM"),
+    ("kvm-pusat-data-04", "r750", "Hypervisor libvirt/KVM"),
+    ("srv-backup-01", "r650", "Backup (restic)"),
+    ("srv-dns-01", "r650", "DNS internal"),
+    ("srv-ntp-01", "r650", "NTP"),
+    ("srv-monitor-01", "r650", "Monitoring"),
+    ("srv-syslog-01", "r650", "Syslog"),
+    ("srv-mail-01", "r650", "Surel dinas"),
+    ("srv-web-01", "r650", "Portal pemda"),
+    ("srv-netbox-01", "r650", "NetBox"),
+)
+
+
+class Flow(dict[str, Any]):
+    """A mapping written on one line."""
+
+
+class Dumper(yaml.SafeDumper):
+    pass
+
+
+Dumper.add_representer(
+    Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
+
+
+def vlan_name(slug: str) -> str:
+    """The VLAN name of an SKPD.
+
+    >>> vlan_name("kec-sekadau-hilir"), vlan_name("disdik")
+    ('Kec-Sekadau-Hilir-Staf', 'Disdik-Staf')
+    """
+    return "-".join(part.capitalize() for part in slug.split("-")) + "-Staf"
+
+
+def itf(name: str, **kw: Any) -> dict[str, Any]:
+    return {"name": name, **{k: v for k, v in kw.items() if v not in (None, "", False)}}
+
+
+def cable(a: str, ap: str, b: str, bp: str, **kw: Any) -> dict[str, Any]:
+    return {"a": Flow(device=a, interface=ap), "b": Flow(device=b, interface=bp), **kw}
+
+
+def build() -> dict[str, Any]:
+    assert sum(s.cir for s in SKPD) <= 500 and all(s.cir <= s.mir <= 500 for s in SKPD)
+    sites: list[dict[str, Any]] = [
+        {
+            "slug": "diskominfo",
+            "name": "Dinas Komunikasi dan Informatika",
+            "description": "Core dan distribusi Jaringan Intra",
+            "physical_address": "Jl. Merdeka Timur, Sekadau, Kalimantan Barat",
+        },
+        {
+            "slug": "pusat-data",
+            "name": "Pusat Data Kabupaten Sekadau",
+            "description": "Server dan klaster VPS",
+            "physical_address": "Kompleks Kantor Bupati, Sekadau, Kalimantan Barat",
+        },
+    ]
+    tenants, vlans, devices, cables = [], [], [], []
+    prefixes: list[dict[str, Any]] = [
+        {"prefix": "10.10.0.0/24", "site": "diskominfo", "description": "Manajemen"},
+        {"prefix": "10.20.0.0/16", "status": "container", "description": "LAN SKPD"},
+        {"prefix": "10.30.0.0/16", "status": "container", "description": "Jaringan Intra point-to-point"},
+    ]
+    dist_ports: list[list[dict[str, Any]]] = [[] for _ in range(3)]
+    for s in SKPD:
+        tenant: dict[str, Any] = {
+            "slug": s.slug,
+            "name": s.name,
+            "skpd_mandiri_tik": s.mandiri,
+            "bw_cir_mbps": s.cir,
+            "bw_mir_mbps": s.mir,
+        }
+        if s.diagram:
+            tenant["lan_diagram_date"] = s.diagram
+        tenant["backup_policy"] = s.policy
+        tenants.append(tenant)
+        sites.append(
+            {
+                "slug": s.slug,
+                "name": s.name if s.slug == "rsud" else f"Kantor {s.name}",
+                "tenant": s.slug,
+                "physical_address": "Kabupaten Sekadau, Kalimantan Barat",
+            }
+        )
+        vid, vname = s.n * 10, vlan_name(s.slug)
+        vlans.append({"vid": vid, "name": vname, "site": s.slug, "tenant": s.slug})
+        prefixes.append(
+            {
+                "prefix": f"10.20.{s.n}.0/24",
+                "site": s.slug,
+                "tenant": s.slug,
+                "vlan": vid,
+                "description": f"LAN {s.name}",
+            }
+        )
+        prefixes.append(
+            {
+                "prefix": f"10.30.0.{2 * s.n}/31",
+                "tenant": s.slug,
+                "tags": ["jaringan-intra"],
+                "description": f"Jaringan Intra diskominfo - {s.slug}",
+            }
+        )
+        dist = (s.n - 1) // PER_DIST
+        dist_name, dist_port = f"dist-diskominfo-{dist + 1:02d}", f"Ethernet{2 + (s.n - 1) % PER_DIST}"
+        platform, dtype, up, lan = EDGE[s.edge]
+        edge = f"rtr-{s.slug}"
+        dist_ports[dist].append(
+            itf(dist_port, type="10gbase-t", ip=f"10.30.0.{2 * s.n}/31", description=f"{edge} {up}")
+        )
+        devices.append(
+            {
+                "name": edge,
+                "role": "skpd-edge",
+                "platform": platform,
+                "site": s.slug,
+                "tenant": s.slug,
+                "device_type": dtype,
+                "primary_ip4": f"10.20.{s.n}.1/24",
+                "interfaces": [
+                    itf(
+                        up,
+                        ip=f"10.30.0.{2 * s.n + 1}/31",
+                        description=f"Jaringan Intra {dist_name} {dist_port}",
+                    ),
+                    itf(lan, ip=f"10.20.{s.n}.1/24", untagged_vlan=vid, description=f"LAN {vname}"),
+                ],
+            }
+        )
+        cables.append(cable(dist_name, dist_port, edge, up, tags=["jaringan-intra"], label=f"JI-{s.n:03d}"))
+        kind = "cisco" if s.edge == "cisco" else "mikrotik"
+        sw_platform, sw_type, pattern = SWITCH[kind]
+        for k in range(1, s.switches + 1):
+            name, ip = f"sw-{s.slug}-{k:02d}", f"10.20.{s.n}.{k + 1}/24"
+            ports = [
+                itf(
+                    pattern.format(1),
+                    ip=ip,
+                    untagged_vlan=vid,
+                    description=f"uplink {edge} {lan}" if k == 1 else f"uplink sw-{s.slug}-01",
+                )
+            ]
+            if k == 1:
+                ports += [
+                    itf(pattern.format(p), untagged_vlan=vid, description=f"sw-{s.slug}-{p:02d}")
+                    for p in range(2, s.switches + 1)
+                ]
+            devices.append(
+                {
+                    "name": name,
+                    "role": "access-switch",
+                    "platform": sw_platform,
+                    "site": s.slug,
+                    "tenant": s.slug,
+                    "device_type": sw_type,
+                    "primary_ip4": ip,
+                    "interfaces": ports,
+                }
+            )
+            if k == 1:
+                cables.append(cable(edge, lan, name, pattern.format(1)))
+            else:
+                cables.append(cable(f"sw-{s.slug}-01", pattern.format(k), name, pattern.format(1)))
+
+    core = "core-diskominfo-01"
+    core_itfs = [
+        itf("GigabitEthernet0/0", ip="10.10.0.1/24", mgmt_only=True, description="Manajemen"),
+        itf("GigabitEthernet0/1", ip="203.0.113.2/30", description="Internet Telkom TLK-SKD-001"),
+        itf("GigabitEthernet0/2", ip="198.51.100.2/30", description="Internet Lintasarta LA-SKD-001"),
+    ]
+    dists = []
+    for k in range(3):
+        name, port = f"dist-diskominfo-{k + 1:02d}", f"GigabitEthernet0/{k + 3}"
+        core_itfs.append(itf(port, ip=f"10.30.1.{2 * k}/31", description=f"{name} Ethernet1"))
+        prefixes.append(
+            {
+                "prefix": f"10.30.1.{2 * k}/31",
+                "tags": ["jaringan-intra"],
+                "description": f"Jaringan Intra core - {name}",
+            }
+        )
+        dists.append(
+            {
+                "name": name,
+                "role": "distribution",
+                "platform": "arista_eos",
+                "site": "diskominfo",
+                "device_type": "dcs-7050tx-48",
+                "primary_ip4": f"10.10.0.{11 + k}/24",
+                "interfaces": [
+                    itf("Management1", ip=f"10.10.0.{11 + k}/24", mgmt_only=True, description="Manajemen"),
+                    itf(
+                        "Ethernet1",
+                        type="10gbase-t",
+                        ip=f"10.30.1.{2 * k + 1}/31",
+                        description=f"{core} {port}",
+                    ),
+                    *dist_ports[k],
+                ],
+            }
+        )
+        cables.append(cable(core, port, name, "Ethernet1", tags=["jaringan-intra"], label=f"JI-CORE-{k + 1}"))
+    tors, servers = [], []
+    for k in range(2):
+        name, port = f"sw-pusat-data-{k + 1:02d}", f"GigabitEthernet0/{k + 6}"
+        core_itfs.append(itf(port, description=f"{name} Ethernet1"))
+        members = [s for i, s in enumerate(SERVERS) if i % 2 == k]
+        tors.append(
+            {
+                "name": name,
+                "role": "access-switch",
+                "platform": "arista_eos",
+                "site": "pusat-data",
+                "device_type": "dcs-7050tx-48",
+                "primary_ip4": f"10.10.0.{41 + k}/24",
+                "interfaces": [
+                    itf("Management1", ip=f"10.10.0.{41 + k}/24", mgmt_only=True, description="Manajemen"),
+                    itf("Ethernet1", type="10gbase-t", description=f"{core} {port}"),
+                    *[
+                        itf(f"Ethernet{2 + i}", type="10gbase-t", description=srv[0])
+                        for i, srv in enumerate(members)
+                    ],
+                ],
+            }
+        )
+        cables.append(cable(core, port, name, "Ethernet1", label=f"PD-{k + 1}"))
+        for i, srv in enumerate(members):
+            cables.append(cable(name, f"Ethernet{2 + i}", srv[0], "eno1"))
+    for i, (name, dtype, role_desc) in enumerate(SERVERS):
+        ip = f"10.10.0.{21 + i}/24"
+        servers.append(
+            {
+                "name": name,
+                "role": "server",
+                "platform": "linux",
+                "site": "pusat-data",
+                "device_type": dtype,
+                "description": role_desc,
+                "primary_ip4": ip,
+                "interfaces": [itf("eno1", type="10gbase-t", ip=ip)],
+            }
+        )
+    devices = [
+        {
+            "name": core,
+            "role": "core-router",
+            "platform": "cisco_ios",
+            "site": "diskominfo",
+            "device_type": "isr4451",
+            "primary_ip4": "10.10.0.1/24",
+            "interfaces": core_itfs,
+        },
+        *dists,
+        *devices,
+        *tors,
+        *servers,
+    ]
+    vms = [
+        {
+            "name": f"vps-{s.slug}-01",
+            "cluster": "pusat-data-kvm",
+            "tenant": s.slug,
+            "vcpus": 2,
+            "memory_mb": 4096,
+            "disk_gb": 40,
+            "description": f"VPS {s.name}",
+        }
+        for s in SKPD
+        if s.vps and not s.mandiri
+    ]
+    return {
+        "version": 1,
+        "region": {
+            "name": "Kabupaten Sekadau",
+            "slug": "kabupaten-sekadau",
+            "description": "Pemerintah Kabupaten Sekadau, Kalimantan Barat",
+        },
+        "sites": sites,
+        "tenants": tenants,
+        "manufacturers": [
+            {"slug": "dell", "name": "Dell"},
+            {"slug": "supermicro", "name": "Supermicro"},
+        ],
+        "device_types": [
+            {"slug": "isr4451", "model": "ISR4451-X", "manufacturer": "cisco", "u_height": 2},
+            {"slug": "isr4331", "model": "ISR4331", "manufacturer": "cisco"},
+            {"slug": "c9200-24t", "model": "C9200-24T", "manufacturer": "cisco"},
+            {"slug": "dcs-7050tx-48", "model": "DCS-7050TX-48", "manufacturer": "arista"},
+            {"slug": "rb4011", "model": "RB4011", "manufacturer": "mikrotik"},
+            {"slug": "crs328-24p", "model": "CRS328-24P", "manufacturer": "mikrotik"},
+            {"slug": "sys-e300-9d", "model": "SYS-E300-9D", "manufacturer": "supermicro"},
+            {"slug": "r650", "model": "PowerEdge R650", "manufacturer": "dell"},
+            {"slug": "r750", "model": "PowerEdge R750", "manufacturer": "dell", "u_height": 2},
+        ],
+        "devices": devices,
+        "cables": cables,
+        "vlans": vlans,
+        "prefixes": prefixes,
+        "providers": [
+            {"slug": "telkom", "name": "PT Telkom Indonesia"},
+            {"slug": "lintasarta", "name": "PT Aplikanusa Lintasarta"},
+        ],
+        "circuit_types": [{"slug": "internet", "name": "Internet"}],
+        "circuits": [
+            {
+                "cid": "TLK-SKD-001",
+                "provider": "telkom",
+                "type": "internet",
+                "commit_rate": 300000,
+                "description": "Internet dedicated 300 Mbps",
+                "termination": {
+                    "site": "diskominfo",
+                    "device": core,
+                    "interface": "GigabitEthernet0/1",
+                    "port_speed": 1000000,
+                },
+            },
+            {
+                "cid": "LA-SKD-001",
+                "provider": "lintasarta",
+                "type": "internet",
+                "commit_rate": 200000,
+                "description": "Internet dedicated 200 Mbps",
+                "termination": {
+                    "site": "diskominfo",
+                    "device": core,
+                    "interface": "GigabitEthernet0/2",
+                    "port_speed": 1000000,
+                },
+            },
+        ],
+        "cluster_types": [{"slug": "libvirt", "name": "libvirt"}],
+        "clusters": [
+            {
+                "name": "pusat-data-kvm",
+                "type": "libvirt",
+                "site": "pusat-data",
+                "description": "Klaster VPS Pusat Data (libvirt/KVM)",
+            }
+        ],
+        "virtual_machines": vms,
+    }
+
+
+HEADER = """\
+# Kabupaten Sekadau: the demo regency of simpul (`simpul netbox seed --demo`).
+# Generated by `python -m simpul.sot._make_demo`; this YAML file is the source the lab uses.
+# Format: docs/netbox-model.md. Naming conventions: docs/demo-regency.md.
+"""
+
+
+def render() -> str:
+    body = yaml.dump(build(), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
+    return HEADER + body
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        return 0 if OUT.read_text(encoding="utf-8") == text else 1
+    OUT.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

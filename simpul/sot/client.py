@@ -1,0 +1,161 @@
+"""Connect to the Pemda's NetBox: reachable, token valid, version >= 4.0 -- or a clear error.
+
+Every command that talks to NetBox starts with ``connect(settings)``. It returns a ``pynetbox.api``
+whose requests share one ``requests.Session`` (a connection pool sized for threaded paging and a
+default timeout on every call), so a slow or dead NetBox fails in seconds with a message that says
+what to do, never a traceback.
+
+Examples:
+    >>> parse_version("4.7.3-Docker-3.2.1")
+    (4, 7, 3)
+    >>> parse_version("v3.7.8")
+    (3, 7, 8)
+    >>> token_scheme("nbt_abcdefghijkl.0123456789"), token_scheme("0123456789abcdef")
+    ('Bearer', 'Token')
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pynetbox
+import requests
+from requests.adapters import HTTPAdapter
+
+from simpul.errors import NetBoxAuthError, NetBoxError, NetBoxVersionError
+from simpul.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIN_VERSION = (4, 0)
+POOL_SIZE = 16
+PAGE_WORKERS = 4
+LAB_HINT = 'run `simpul lab netbox up` (then `eval "$(simpul lab env)"`) or check NETBOX_URL'
+
+
+class TimeoutSession(requests.Session):
+    """A Session whose requests time out after ``timeout`` seconds unless told otherwise."""
+
+    def __init__(self, timeout: float, pool_size: int = POOL_SIZE) -> None:
+        super().__init__()
+        self.timeout = timeout
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """The numeric part of a NetBox version string."""
+    match = re.match(r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?", text.strip())
+    if not match:
+        raise ValueError(text)
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def token_scheme(token: str) -> str:
+    """NetBox v2 tokens (``nbt_<key>.<secret>``) go as Bearer, v1 tokens as Token."""
+    return "Bearer" if token.startswith("nbt_") else "Token"
+
+
+def _origin(settings: Settings, key: str) -> str:
+    try:
+        return settings.origin(key)
+    except KeyError:
+        return "settings"
+
+
+def check_netbox(url: str, token: str, session: requests.Session, token_origin: str = "") -> str:
+    """Check reachability, version and token; return the NetBox version string."""
+    api_url = url.rstrip("/") + "/api/"
+    try:
+        resp = session.get(api_url + "status/", headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise NetBoxError(
+            f"NetBox at {url} is unreachable ({type(exc).__name__})",
+            field="netbox_url",
+            hint=LAB_HINT,
+        ) from None
+    status: dict[str, Any] = {}
+    try:
+        status = resp.json() if resp.status_code == 200 else {}
+    except ValueError:
+        status = {}
+    version_text = str(status.get("netbox-version") or "")
+    if resp.status_code in (401, 403) and not version_text:
+        # LOGIN_REQUIRED NetBoxes hide /api/status/ from anonymous callers: ask again with the token.
+        resp = session.get(
+            api_url + "status/",
+            headers={"Accept": "application/json", "Authorization": f"{token_scheme(token)} {token}"},
+        )
+        if resp.status_code in (401, 403):
+            raise _auth_error(url, token_origin)
+        try:
+            status = resp.json()
+        except ValueError:
+            status = {}
+        version_text = str(status.get("netbox-version") or "")
+    if not version_text:
+        raise NetBoxError(
+            f"{url} answered /api/status/ with HTTP {resp.status_code} but is not a NetBox API",
+            field="netbox_url",
+            hint=LAB_HINT,
+        )
+    try:
+        version = parse_version(version_text)
+    except ValueError:
+        raise NetBoxVersionError(
+            f"cannot read the NetBox version {version_text!r} at {url}", field="netbox_url"
+        ) from None
+    if version[:2] < MIN_VERSION:
+        raise NetBoxVersionError(
+            f"NetBox at {url} is version {version_text}; simpul needs NetBox 4.0 or newer",
+            field="netbox_url",
+            hint="upgrade NetBox (https://netboxlabs.com/docs/netbox/installation/upgrading/) "
+            "or use the lab: simpul lab netbox up",
+        )
+    # The token: an endpoint only an authenticated user may read (anonymous reads may be allowed).
+    auth = {"Accept": "application/json", "Authorization": f"{token_scheme(token)} {token}"}
+    resp = session.get(api_url + "authentication-check/", headers=auth)
+    if resp.status_code in (401, 403):
+        raise _auth_error(url, token_origin)
+    if resp.status_code >= 400:
+        raise NetBoxError(
+            f"NetBox at {url} answered HTTP {resp.status_code} to the token check",
+            field="netbox_token",
+            hint="check the NetBox server log",
+        )
+    return version_text
+
+
+def _auth_error(url: str, token_origin: str) -> NetBoxAuthError:
+    where = f" (from {token_origin})" if token_origin else ""
+    return NetBoxAuthError(
+        f"NetBox at {url} rejected the API token{where}",
+        field="netbox_token",
+        hint="set NETBOX_TOKEN (or netbox_token in the settings file) to a valid token with write "
+        'permission; for the lab: eval "$(simpul lab env)"',
+    )
+
+
+def connect(settings: Settings, *, threading: bool = True) -> pynetbox.api:
+    """A checked ``pynetbox.api`` for the configured NetBox.
+
+    Raises SettingsError (URL or token unset), NetBoxError (unreachable / not NetBox),
+    NetBoxAuthError (token rejected) or NetBoxVersionError (older than 4.0): all exit code 2.
+    """
+    settings.require("netbox_url", "netbox_token")
+    url = str(settings.netbox_url).rstrip("/")
+    token = str(settings.netbox_token)
+    timeout = float(settings.values.get("netbox_timeout") or 30.0)
+    session = TimeoutSession(timeout)
+    version = check_netbox(url, token, session, _origin(settings, "netbox_token"))
+    log.info("NetBox %s at %s", version, url)
+    api = pynetbox.api(url, token=token, threading=threading, max_workers=PAGE_WORKERS)
+    api.http_session = session
+    return api
