@@ -1,0 +1,370 @@
+"""The Linux namespace lab, for real: namespaces, lldpd, sshd, socat, netmiko and ansible-playbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from netmiko import BaseConnection, ConnectHandler
+
+from simpul.errors import LabError, PortInUseError
+from simpul.lab.netns import (
+    NetnsEdge,
+    NetnsLab,
+    NetnsStatus,
+    exec_in,
+    lldp_neighbors,
+    namespace_of,
+    netns_down,
+    netns_status,
+    netns_up,
+    restore,
+    set_address,
+    set_link,
+    wait_lldp,
+)
+from simpul.lab.spec import LabNeighbor
+
+from .conftest import make_lab, needs_root, unique_prefix, wait_for
+
+pytestmark = [pytest.mark.netns, needs_root]
+
+Lab = tuple[NetnsLab, Path, NetnsStatus]
+VENV_BIN = Path(sys.executable).parent
+
+
+def _ip(cidr: str) -> str:
+    return cidr.split("/", maxsplit=1)[0]
+
+
+def _netmiko(lab: NetnsLab, port: int) -> BaseConnection:
+    return ConnectHandler(
+        device_type="linux",
+        host="127.0.0.1",
+        port=port,
+        username=lab.username,
+        password=lab.password,
+        timeout=20,
+    )
+
+
+def _ip_br_addr(lab: NetnsLab, port: int) -> str:
+    conn = _netmiko(lab, port)
+    try:
+        return str(conn.send_command("ip -br addr"))
+    finally:
+        conn.disconnect()
+
+
+def _ping(namespace: str, address: str) -> bool:
+    out = subprocess.run(
+        ["ip", "netns", "exec", namespace, "ping", "-c", "1", "-W", "2", address],
+        capture_output=True,
+        check=False,
+    )
+    return out.returncode == 0
+
+
+def test_status_lists_every_namespace_and_process(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    status = netns_status(state_dir)
+    assert status.running, status.problems
+    roles = sorted(n.role for n in status.nodes)
+    assert roles == sorted(["core", "isp"] + ["edge", "lan"] * 3)
+    assert all(n.exists for n in status.nodes)
+    assert {(p.name, p.device) for p in status.processes} == {("lldpd", lab.core.name)} | {
+        (name, e.name) for e in lab.edges for name in ("lldpd", "sshd", "socat")
+    }
+    assert status.ssh_ports == {e.name: e.ssh_port for e in lab.edges}
+    assert status.pss_kib > 0
+    assert lab.password not in status.model_dump_json()
+    assert lab.password not in (state_dir / "netns.json").read_text()
+
+
+def test_root_namespace_gets_no_address_and_no_interface(netns_lab: Lab) -> None:
+    lab, _, _ = netns_lab
+    addrs = subprocess.run(["ip", "-br", "addr"], capture_output=True, text=True, check=True).stdout
+    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True, check=True).stdout
+    for edge in lab.edges:
+        assert _ip(edge.p2p_edge_ip) not in addrs and _ip(edge.lan_ip) not in addrs
+        assert edge.core_port not in links.split()
+    assert _ip(lab.isp.ip) not in addrs
+
+
+def test_each_edge_sees_the_core_over_lldp(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    for edge in lab.edges:
+        expected = [(edge.uplink_port, lab.core.name, edge.core_port)]
+
+        def seen(
+            e: NetnsEdge = edge, want: list[tuple[str, str, str]] = expected
+        ) -> list[LabNeighbor] | None:
+            got = lldp_neighbors(state_dir, e.name)
+            return got if [(n.local_port, n.remote_device, n.remote_port) for n in got] == want else None
+
+        neighbors = wait_for(seen, f"{edge.name} to see {lab.core.name} over LLDP")
+        assert neighbors[0].remote_mgmt_ip is not None
+
+
+def test_wait_lldp_reports_convergence(netns_lab: Lab) -> None:
+    _, state_dir, _ = netns_lab
+    assert wait_lldp(state_dir, timeout=30)
+
+
+def test_core_sees_every_edge_over_lldp(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    expected = {(e.core_port, e.name, e.uplink_port) for e in lab.edges}
+
+    def seen() -> set[tuple[str, str, str]] | None:
+        got = {
+            (n.local_port, n.remote_device, n.remote_port) for n in lldp_neighbors(state_dir, lab.core.name)
+        }
+        return got if got == expected else None
+
+    assert wait_for(seen, "the core's LLDP neighbours") == expected
+
+
+def test_netmiko_linux_sees_the_planned_addresses(netns_lab: Lab) -> None:
+    lab, _, _ = netns_lab
+    for edge in lab.edges:
+        conn = _netmiko(lab, edge.ssh_port)
+        try:
+            assert edge.name in conn.find_prompt()  # each sshd runs in its own UTS namespace
+            out = conn.send_command("ip -br addr")
+        finally:
+            conn.disconnect()
+        assert edge.p2p_edge_ip in out and edge.lan_ip in out
+
+
+def test_wrong_password_is_refused(netns_lab: Lab) -> None:
+    lab, _, _ = netns_lab
+    from netmiko.exceptions import NetmikoAuthenticationException
+
+    with pytest.raises(NetmikoAuthenticationException):
+        ConnectHandler(
+            device_type="linux",
+            host="127.0.0.1",
+            port=lab.edges[0].ssh_port,
+            username=lab.username,
+            password="not-the-lab-password",
+            timeout=10,
+        )
+
+
+def test_ansible_playbook_runs_against_every_edge(netns_lab: Lab, tmp_path: Path) -> None:
+    lab, _, _ = netns_lab
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_connection": "ssh",
+                "ansible_host": "127.0.0.1",
+                "ansible_user": lab.username,
+                # the password reaches Ansible through the environment, never a file
+                "ansible_password": "{{ lookup('ansible.builtin.env', 'SIMPUL_LAB_TEST_PASSWORD') }}",
+                "ansible_python_interpreter": "/usr/bin/python3",
+                "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+            },
+            "hosts": {e.name: {"ansible_port": e.ssh_port, "planned": e.p2p_edge_ip} for e in lab.edges},
+        }
+    }
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    (tmp_path / "playbook.yml").write_text(
+        textwrap.dedent(
+            """\
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: Read addresses
+                  ansible.builtin.command: ip -br addr
+                  register: addrs
+                  changed_when: false
+                - name: The planned address is there
+                  ansible.builtin.assert:
+                    that: planned in addrs.stdout
+            """
+        )
+    )
+    env = {
+        **os.environ,
+        "SIMPUL_LAB_TEST_PASSWORD": lab.password,
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "-i", "inventory.json", "playbook.yml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for edge in lab.edges:
+        assert f"{edge.name}" in proc.stdout and "failed=0" in proc.stdout
+    assert proc.stdout.count("ok=2") == len(lab.edges)
+
+
+def test_lans_and_edges_reach_the_isp_through_core(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    isp = _ip(lab.isp.ip)
+    for edge in lab.edges:
+        assert _ping(namespace_of(state_dir, f"lan-{edge.skpd}"), isp)
+        assert _ping(namespace_of(state_dir, edge.name), isp)
+    trace = exec_in(namespace_of(state_dir, f"lan-{lab.edges[0].skpd}"), ["ip", "route", "get", isp])
+    assert _ip(lab.edges[0].lan_ip) in trace
+
+
+def test_second_up_is_a_no_op(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    before = netns_status(state_dir)
+    again = netns_up(lab, state_dir)
+    assert [p.pid for p in again.processes] == [p.pid for p in before.processes]
+    assert again.started_at == before.started_at
+    assert again.running
+
+
+def test_a_different_lab_in_the_same_state_dir_is_refused(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    other = lab.model_copy(update={"edges": lab.edges[:1]})
+    with pytest.raises(LabError, match="different namespace lab"):
+        netns_up(other, state_dir)
+
+
+def test_missing_link_drift_is_visible_and_clears(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    edge = lab.edges[2]
+    lan = namespace_of(state_dir, f"lan-{edge.skpd}")
+    set_link(state_dir, edge.name, up=False)
+    try:
+        link = exec_in(namespace_of(state_dir, edge.name), ["ip", "-br", "link", "show", edge.uplink_port])
+        assert " DOWN " in f" {link} "
+        wait_for(
+            lambda: edge.name not in {n.remote_device for n in lldp_neighbors(state_dir, lab.core.name)},
+            "the core to lose its LLDP neighbour",
+        )
+        assert not _ping(lan, _ip(lab.isp.ip))
+    finally:
+        set_link(state_dir, edge.name, up=True)
+    wait_for(
+        lambda: edge.name in {n.remote_device for n in lldp_neighbors(state_dir, lab.core.name)},
+        "the core to see the edge again",
+    )
+    assert wait_for(lambda: _ping(lan, _ip(lab.isp.ip)), "the LAN to reach the ISP again")
+
+
+def test_changed_ip_drift_is_visible_over_ssh_and_restores(netns_lab: Lab) -> None:
+    lab, state_dir, _ = netns_lab
+    edge = lab.edges[1]
+    set_address(state_dir, edge.name, edge.lan_port, "10.20.99.1/24")
+    try:
+        out = _ip_br_addr(lab, edge.ssh_port)
+        assert "10.20.99.1/24" in out and edge.lan_ip not in out
+    finally:
+        restore(state_dir)
+    out = _ip_br_addr(lab, edge.ssh_port)
+    assert edge.lan_ip in out and "10.20.99.1" not in out
+    assert _ping(namespace_of(state_dir, f"lan-{edge.skpd}"), _ip(lab.isp.ip))
+
+
+def test_drift_on_an_unknown_device_is_a_lab_error(netns_lab: Lab) -> None:
+    _, state_dir, _ = netns_lab
+    with pytest.raises(LabError, match="not an edge"):
+        set_link(state_dir, "rtr-nowhere", up=False)
+    with pytest.raises(LabError, match="no device"):
+        lldp_neighbors(state_dir, "rtr-nowhere")
+
+
+def test_down_removes_every_namespace_and_process_and_is_safe_twice(tmp_path: Path) -> None:
+    lab = make_lab(unique_prefix("d"), [("rtr-dpmd", "dpmd", 9)])
+    status = netns_up(lab, tmp_path)
+    assert status.running, status.problems
+    pids = [p.pid for p in status.processes]
+    port = lab.edges[0].ssh_port
+    assert netns_down(tmp_path) is True
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    assert not any(line.startswith(lab.prefix) for line in listed.splitlines())
+    for pid in pids:  # gone or at most a zombie waiting for an init that does not reap
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+    assert netns_status(tmp_path).phase == "down"
+    assert netns_down(tmp_path) is False
+
+
+def test_up_rebuilds_a_lab_whose_process_died(tmp_path: Path) -> None:
+    lab = make_lab(unique_prefix("r"), [("rtr-dpkp", "dpkp", 13)])
+    try:
+        first = netns_up(lab, tmp_path)
+        socat = next(p for p in first.processes if p.name == "socat")
+        os.kill(socat.pid, signal.SIGTERM)  # a process this test's lab started, by its pid
+        wait_for(lambda: not netns_status(tmp_path).running, "the status to notice the dead forwarder")
+        assert any("socat" in problem for problem in netns_status(tmp_path).problems)
+        again = netns_up(lab, tmp_path)
+        assert again.running, again.problems
+        assert socat.pid not in [p.pid for p in again.processes]
+        assert edge_answers(lab)
+    finally:
+        netns_down(tmp_path)
+
+
+def edge_answers(lab: NetnsLab) -> bool:
+    return lab.edges[0].p2p_edge_ip in _ip_br_addr(lab, lab.edges[0].ssh_port)
+
+
+def test_a_taken_forwarder_port_is_a_port_in_use_error(tmp_path: Path) -> None:
+    lab = make_lab(unique_prefix("p"), [("rtr-bkd", "bkd", 11)])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", lab.edges[0].ssh_port))
+        sock.listen()
+        with pytest.raises(PortInUseError, match=str(lab.edges[0].ssh_port)) as err:
+            netns_up(lab, tmp_path)
+    assert err.value.exit_code == 2
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    assert not any(line.startswith(lab.prefix) for line in listed.splitlines())
+    assert not (tmp_path / "netns.json").exists()
+
+
+def test_without_root_up_is_a_lab_error(tmp_path: Path) -> None:
+    """Runs the real API as `nobody` (setpriv), no flag forcing the check."""
+    script = textwrap.dedent(
+        """\
+        import sys
+        from pathlib import Path
+        from simpul.errors import LabError
+        from simpul.lab.netns import NetnsLab, netns_up
+        try:
+            netns_up(NetnsLab(password="x" * 12), Path(sys.argv[1]))
+        except LabError as err:
+            print(err.code, err.message)
+            sys.exit(3)
+        """
+    )
+    tmp_path.chmod(0o777)
+    proc = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            script,
+            str(tmp_path / "state"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd="/",
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout.startswith("E4001") and "needs root" in proc.stdout
+    assert not (tmp_path / "state").exists()
