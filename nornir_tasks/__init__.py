@@ -1,0 +1,1 @@
+"""Nornir tasks: one thin task per device operation (see ARCHITECTURE.md)."""

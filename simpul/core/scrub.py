@@ -1,0 +1,401 @@
+"""Config scrubbing: secrets removed, volatile lines masked, truncated configs refused.
+
+The rules are data (``backup_policies/config_scrub.yaml``); this module validates them and applies
+them with netutils ``sanitize_config``. Pure: the caller reads the file and passes its text.
+
+Two kinds of rule, per platform (``all`` applies everywhere):
+
+- ``secret``: the text of the named group ``secret`` becomes ``<removed>``;
+- ``volatile``: the text of the named group ``volatile`` (or the whole match) becomes ``<masked>``,
+  so the line stays (the backup keeps its shape) but a time stamp never produces a diff.
+
+A rule with ``within`` applies only to the lines of the sections whose header matches it (netutils
+rules see the whole text; MikroTik's ``/snmp community`` names are secrets only in that section).
+
+Examples:
+    >>> rules = load_scrub_rules('''
+    ... version: 1
+    ... platforms:
+    ...   cisco_ios:
+    ...     secret:
+    ...       - name: enable-secret
+    ...         regex: '^enable secret \\\\d (?P<secret>\\\\S+)'
+    ...     volatile:
+    ...       - name: last-change
+    ...         regex: '^! Last configuration change at (?P<volatile>.+)$'
+    ... ''', "rules.yaml")
+    >>> config = "! Last configuration change at 08:00:01 UTC\\nenable secret 9 $9$x\\nend"
+    >>> print(scrub(config, "cisco_ios", rules))
+    ! Last configuration change at <masked>
+    enable secret 9 <removed>
+    end
+    <BLANKLINE>
+    >>> check_complete("cisco_ios", "hostname r1\\ninterface Gi0/1\\n")
+    'truncated: the config does not end with "end"'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Literal, cast
+
+import yaml
+from netutils.config.clean import sanitize_config
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from simpul.errors import InputError
+
+SECRET_MASK = "<removed>"
+VOLATILE_MASK = "<masked>"
+KNOWN_PLATFORMS = ("all", "cisco_ios", "arista_eos", "mikrotik_routeros", "linux")
+RuleKind = Literal["secret", "volatile"]
+
+# What a CLI prints instead of a config when a command failed (checked at the start of a line).
+CLI_ERROR_MARKERS: tuple[str, ...] = (
+    "% Invalid input",
+    "% Incomplete command",
+    "% Ambiguous command",
+    "% Unknown command",
+    "% Authorization failed",
+    "% Error",
+    "Unknown command",  # fakenos and some EOS versions
+    "bad command name",  # RouterOS
+    "syntax error",  # RouterOS, Junos
+    "expected end of command",  # RouterOS
+    "Permission denied",
+)
+# The Linux backup is a list of command outputs, each under "### <command>"; the task writes
+# LINUX_END only once every command answered, so a missing LINUX_END means a cut-off session.
+LINUX_SECTION = "### "
+LINUX_END = "### end"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScrubRule(Frozen):
+    """One rule as written in the rules file (``line`` is where it starts there)."""
+
+    name: str
+    kind: RuleKind
+    platform: str
+    regex: str
+    within: str | None = None
+    description: str = ""
+    line: int | None = None
+
+
+class PlatformRules(Frozen):
+    section_start: str | None = None
+    rules: tuple[ScrubRule, ...] = ()
+
+
+class ScrubRules(Frozen):
+    """Validated rules of one file, by platform."""
+
+    source: str
+    platforms: dict[str, PlatformRules]
+
+    def for_platform(self, platform: str) -> tuple[ScrubRule, ...]:
+        """The ``all`` rules then the platform's own.
+
+        >>> ScrubRules(source="x", platforms={}).for_platform("cisco_ios")
+        ()
+        """
+        rules = self.platforms.get("all", PlatformRules()).rules
+        if platform != "all" and platform in self.platforms:
+            rules = rules + self.platforms[platform].rules
+        return rules
+
+    def section_start(self, platform: str) -> str | None:
+        return self.platforms[platform].section_start if platform in self.platforms else None
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+
+def _line_index(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _line_index(value, (*path, str(key.value)), out)
+            out[(*path, str(key.value))] = key.start_mark.line + 1  # the key's line, not the value's
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, (*path, i), out)
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.MULTILINE)
+
+
+def load_scrub_rules(text: str, source: str) -> ScrubRules:
+    """Parse and validate a scrub rules file; errors name the file, the line and the field.
+
+    Examples:
+        >>> load_scrub_rules('''version: 1
+        ... platforms:
+        ...   linux:
+        ...     secret:
+        ...       - name: psk
+        ...         regex: 'wpa-psk (?P<secret>\\\\S+'
+        ... ''', "backup_policies/config_scrub.yaml")
+        Traceback (most recent call last):
+        ...
+        simpul.errors.InputError: regex does not compile: missing ), unterminated subpattern at position 8
+        >>> try:
+        ...     load_scrub_rules("version: 1\\nplatforms:\\n  linux:\\n    secret:\\n      - name: psk\\n"
+        ...                      "        regex: 'wpa-psk (\\\\S+)'\\n", "r.yaml")
+        ... except InputError as err:
+        ...     print(err.render())
+        E2001 r.yaml:6: platforms.linux.secret[0].regex: a secret rule needs the named group `secret`
+          -> write the part to remove as (?P<secret>...), e.g. 'wpa-psk (?P<secret>\\S+)'
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            source=source,
+            line=mark.line + 1 if mark is not None else None,
+            hint="fix the YAML syntax (quote regexes with single quotes)",
+        ) from None
+    lines: dict[tuple[str | int, ...], int] = {}
+    if root is not None:
+        _line_index(root, (), lines)
+
+    def err(message: str, path: tuple[str | int, ...], hint: str | None = None) -> InputError:
+        probe = path
+        while probe and probe not in lines:
+            probe = probe[:-1]
+        return InputError(
+            message, source=source, line=lines.get(probe), field=_field(path) or None, hint=hint
+        )
+
+    if not isinstance(data, dict):
+        raise err("the rules file must be a mapping with `version` and `platforms`", ())
+    extra = sorted(set(data) - {"version", "platforms"})
+    if extra:
+        raise err(f"unknown key {extra[0]!r}", (extra[0],), hint="known keys: version, platforms")
+    if data.get("version") != 1:
+        raise err(f"unsupported version {data.get('version')!r}", ("version",), hint="write `version: 1`")
+    platforms = data.get("platforms")
+    if not isinstance(platforms, dict):
+        raise err("`platforms` must be a mapping of platform -> rules", ("platforms",))
+
+    result: dict[str, PlatformRules] = {}
+    for plat, body in platforms.items():
+        ppath: tuple[str | int, ...] = ("platforms", str(plat))
+        if plat not in KNOWN_PLATFORMS:
+            raise err(f"unknown platform {plat!r}", ppath, hint="one of " + ", ".join(KNOWN_PLATFORMS))
+        body = {} if body is None else body  # noqa: PLW2901 - an empty platform section is allowed
+        if not isinstance(body, dict):
+            raise err("a platform must map to `secret`, `volatile` and optional `section_start`", ppath)
+        unknown = sorted(set(body) - {"secret", "volatile", "section_start"})
+        if unknown:
+            raise err(
+                f"unknown key {unknown[0]!r}", (*ppath, unknown[0]), hint="secret, volatile, section_start"
+            )
+        section_start = body.get("section_start")
+        if section_start is not None:
+            _check_regex(section_start, err, (*ppath, "section_start"))
+        rules: list[ScrubRule] = []
+        names: set[str] = set()
+        for kind in ("secret", "volatile"):
+            items = body.get(kind) or []
+            if not isinstance(items, list):
+                raise err(f"`{kind}` must be a list of rules", (*ppath, kind))
+            for i, item in enumerate(items):
+                rpath: tuple[str | int, ...] = (*ppath, kind, i)
+                if not isinstance(item, dict):
+                    raise err("a rule must be a mapping with `name` and `regex`", rpath)
+                try:
+                    rule = ScrubRule(kind=kind, platform=str(plat), line=lines.get(rpath), **item)
+                except ValidationError as exc:
+                    # a misspelt key (extra) explains a missing one: report it first
+                    first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+                    loc = tuple(str(p) for p in first["loc"])
+                    raise err(
+                        f"{first['msg']}",
+                        (*rpath, *loc),
+                        hint="a rule has name, regex, optional within/description",
+                    ) from None
+                except TypeError as exc:  # a key repeated by **item (kind, platform, line)
+                    raise err(f"reserved key in rule: {exc}", rpath) from None
+                if rule.name in names:
+                    raise err(
+                        f"duplicate rule name {rule.name!r}",
+                        (*rpath, "name"),
+                        hint="names are unique per platform",
+                    )
+                names.add(rule.name)
+                compiled = _check_regex(rule.regex, err, (*rpath, "regex"))
+                if kind == "secret" and "secret" not in compiled.groupindex:
+                    raise err(
+                        "a secret rule needs the named group `secret`",
+                        (*rpath, "regex"),
+                        hint="write the part to remove as (?P<secret>...), e.g. 'wpa-psk (?P<secret>\\S+)'",
+                    )
+                if compiled.fullmatch(""):
+                    raise err(
+                        "the regex matches the empty string", (*rpath, "regex"), hint="anchor it on a keyword"
+                    )
+                if rule.within is not None:
+                    _check_regex(rule.within, err, (*rpath, "within"))
+                    if section_start is None:
+                        raise err(
+                            "`within` needs the platform's `section_start`",
+                            (*rpath, "within"),
+                            hint=f"add section_start (a regex of a top-level line) under platforms.{plat}",
+                        )
+                rules.append(rule)
+        result[str(plat)] = PlatformRules(section_start=section_start, rules=tuple(rules))
+    return ScrubRules(source=source, platforms=result)
+
+
+def _check_regex(
+    pattern: object,
+    err: Callable[[str, tuple[str | int, ...], str | None], InputError],
+    path: tuple[str | int, ...],
+) -> re.Pattern[str]:
+    if not isinstance(pattern, str) or not pattern:
+        raise err("must be a non-empty string (a regex)", path, None)
+    try:
+        return _compile(pattern)
+    except re.error as exc:
+        raise err(
+            f"regex does not compile: {exc}", path, "Python `re` syntax; quote with single quotes"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# applying
+
+
+def _replacer(rule: ScrubRule) -> Callable[[re.Match[str]], str]:
+    group = rule.kind  # "secret" or "volatile"
+    mask = SECRET_MASK if rule.kind == "secret" else VOLATILE_MASK
+
+    def replace(match: re.Match[str]) -> str:
+        if group in match.re.groupindex and match.start(group) != -1:
+            base = match.start()
+            whole = match.group(0)
+            return whole[: match.start(group) - base] + mask + whole[match.end(group) - base :]
+        return mask
+
+    return replace
+
+
+def _apply_within(config: str, rule: ScrubRule, section_start: str) -> str:
+    header = _compile(rule.within or "")
+    top = _compile(section_start)
+    pattern = _compile(rule.regex)
+    replace = _replacer(rule)
+    inside = False
+    out = []
+    for line in config.split("\n"):
+        if header.search(line):
+            inside = True
+        elif top.search(line):
+            inside = False
+        out.append(pattern.sub(replace, line) if inside else line)
+    return "\n".join(out)
+
+
+def normalise(config: str) -> str:
+    """CRLF to LF, no trailing blanks, exactly one final newline.
+
+    >>> normalise("a  \\r\\nb\\r\\n\\r\\n")
+    'a\\nb\\n'
+    """
+    lines = [line.rstrip() for line in config.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def scrub(config: str, platform: str, rules: ScrubRules) -> str:
+    """Remove secrets and mask volatile values of one device's config.
+
+    Examples:
+        >>> rules = ScrubRules(source="x", platforms={"mikrotik_routeros": PlatformRules(
+        ...     section_start="^/", rules=(
+        ...         ScrubRule(name="pw", kind="secret", platform="mikrotik_routeros",
+        ...                   regex='password=(?P<secret>\\\\S+)'),
+        ...         ScrubRule(name="community", kind="secret", platform="mikrotik_routeros",
+        ...                   regex='name=(?P<secret>\\\\S+)', within="^/snmp community$"),
+        ...     ))})
+        >>> print(scrub("/user\\nadd name=ops password=hunter2\\n/snmp community\\nadd name=kominfo-ro\\n",
+        ...             "mikrotik_routeros", rules), end="")
+        /user
+        add name=ops password=<removed>
+        /snmp community
+        add name=<removed>
+    """
+    text = normalise(config)
+    selected = rules.for_platform(platform)
+    for kind in ("secret", "volatile"):
+        plain = [r for r in selected if r.kind == kind and r.within is None]
+        # netutils types `replace` as str; re.sub takes a callable too, which keeps all but the group.
+        filters = [{"regex": r.regex, "replace": _replacer(r)} for r in plain]
+        text = sanitize_config(text, cast(list[dict[str, str]], filters))
+        for rule in selected:
+            if rule.kind == kind and rule.within is not None:
+                section_start = rules.section_start(platform) or rules.section_start("all") or "^\\S"
+                text = _apply_within(text, rule, section_start)
+    return text
+
+
+def check_complete(platform: str, config: str) -> str | None:
+    """Why ``config`` cannot be a backup (cut off, empty, an error message), or None if complete.
+
+    Reasons never quote the config, so they can never carry a secret.
+
+    Examples:
+        >>> check_complete("cisco_ios", "hostname r1\\n!\\nend\\n") is None
+        True
+        >>> check_complete("arista_eos", "   \\n")
+        'empty output'
+        >>> check_complete("cisco_ios", "show running-config\\n% Invalid input detected at '^' marker.\\n")
+        'the device answered with an error (% Invalid input) instead of a config'
+        >>> check_complete("mikrotik_routeros", "/system identity\\nset name=rtr-disdik\\n")
+        'truncated: no "# ... by RouterOS" export header'
+        >>> cut = "# 2026-11-23 08:00:00 by RouterOS 7.16\\n/ip address\\nadd \\\\\\n"
+        >>> check_complete("mikrotik_routeros", cut)
+        'truncated: the export ends inside a continued line'
+        >>> check_complete("linux", "### ip -br addr\\nlo UNKNOWN 127.0.0.1/8\\n")
+        'truncated: the command list did not finish (no "### end")'
+    """
+    lines = [line.rstrip() for line in config.replace("\r\n", "\n").split("\n")]
+    body = [line for line in lines if line.strip()]
+    if not body:
+        return "empty output"
+    for line in body:
+        stripped = line.lstrip()
+        for marker in CLI_ERROR_MARKERS:
+            if stripped.startswith(marker):
+                return f"the device answered with an error ({marker}) instead of a config"
+    last = body[-1].strip()
+    if platform in ("cisco_ios", "arista_eos"):
+        if last != "end":
+            return 'truncated: the config does not end with "end"'
+    elif platform == "mikrotik_routeros":
+        if not any(re.match(r"^# .* by RouterOS\b", line) for line in body[:3]):
+            return 'truncated: no "# ... by RouterOS" export header'
+        if last.endswith("\\"):
+            return "truncated: the export ends inside a continued line"
+    elif platform == "linux" and last != LINUX_END:
+        return f'truncated: the command list did not finish (no "{LINUX_END}")'
+    return None
