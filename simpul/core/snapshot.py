@@ -1,0 +1,313 @@
+"""The live state of one SKPD's LAN, as ``simpul lan collect`` writes it (one JSON file per SKPD).
+
+The schema is versioned (``schema_version``, now ``1``): a reader refuses a version it does not know
+rather than guess. ``snapshot_to_topology`` turns a snapshot into the ``Topology`` the diff compares:
+
+- every device of the snapshot is a device, reachable or not (an unreachable one is known to exist;
+  its facts are simply unknown, and a model/IP comparison with an unknown side says nothing);
+- links come from LLDP (or CDP / MikroTik neighbour discovery) entries, de-duplicated: the entry
+  seen from each end of a cable is one link, and an entry without a remote port merges into a fuller
+  one between the same two devices;
+- a neighbour that is not a device of the snapshot still yields the link, and a device entry with
+  only a name (an undocumented switch, an access point, a server the collector does not log in to);
+- EXCEPT the SKPD edge's uplink into Jaringan Intra: a neighbour that is a distribution or core
+  device (``is_jaringan_intra``: role ``distribution``/``core-router`` or a name starting ``dist-``
+  or ``core-``) is not part of the SKPD's LAN, so neither it nor the link to it appears;
+- VLANs are the union over devices; an interface carrying VLAN *n* with an IPv4 address gives
+  VLAN *n* its subnet.
+
+Examples:
+    >>> snap = Snapshot.model_validate({
+    ...     "schema_version": 1, "skpd": "disdik", "collected_at": "2026-11-23T01:00:00+00:00",
+    ...     "devices": [
+    ...         {"name": "rtr-disdik", "platform": "mikrotik_routeros", "reachable": True,
+    ...          "mgmt_ip": "10.20.3.1",
+    ...          "facts": {"hostname": "rtr-disdik", "model": "RB4011"},
+    ...          "interfaces": [{"name": "ether2", "up": True, "ipv4": ["10.20.3.1/24"], "vlan": 30}],
+    ...          "vlans": [{"vid": 30, "name": "Disdik-Staf"}],
+    ...          "neighbors": [
+    ...              {"local_port": "ether1", "remote_device": "dist-diskominfo-01",
+    ...               "remote_port": "Ethernet2"},
+    ...              {"local_port": "ether2", "remote_device": "SW-DISDIK-01", "remote_port": "ether1"}]},
+    ...         {"name": "sw-disdik-01", "platform": "mikrotik_routeros", "reachable": True,
+    ...          "neighbors": [{"local_port": "ether1", "remote_device": "rtr-disdik",
+    ...                         "remote_port": "ether2"}]},
+    ...     ]})
+    >>> t = snapshot_to_topology(snap)
+    >>> [d.name for d in t.devices], len(t.links), t.vlans
+    (['rtr-disdik', 'sw-disdik-01'], 1, (Vlan(vid=30, name='Disdik-Staf', subnet='10.20.3.0/24'),))
+    >>> t.view.value, t.date.isoformat()
+    ('live', '2026-11-23')
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from simpul.core.findings import Finding, FindingKind, Severity
+from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
+from simpul.errors import InputError
+
+SCHEMA_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SnapshotFacts(_Frozen):
+    hostname: str | None = None  # as the device calls itself (MikroTik identity)
+    model: str | None = None
+    serial: str | None = None
+    os_version: str | None = None
+    vendor: str | None = None
+
+
+class SnapshotInterface(_Frozen):
+    name: str
+    enabled: bool | None = None
+    up: bool | None = None
+    mac: str | None = None
+    ipv4: tuple[str, ...] = ()  # CIDR, e.g. "10.20.3.1/24"
+    vlan: int | None = Field(default=None, ge=1, le=4094)  # access / untagged VLAN
+
+    @field_validator("ipv4")
+    @classmethod
+    def _cidr(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if "/" not in item:
+                raise ValueError(f"{item!r} needs a prefix length, e.g. 10.20.3.1/24")
+            ipaddress.ip_interface(item)  # raises ValueError with a clear message
+        return value
+
+
+class SnapshotVlan(_Frozen):
+    vid: int = Field(ge=1, le=4094)
+    name: str | None = None
+
+
+class SnapshotNeighbor(_Frozen):
+    local_port: str
+    remote_device: str
+    remote_port: str | None = None
+    protocol: Literal["lldp", "cdp", "mndp"] | None = None  # mndp = MikroTik neighbour discovery
+
+
+class SnapshotDevice(_Frozen):
+    name: str  # the NetBox device name
+    platform: str | None = None
+    role: str | None = None  # NetBox device role slug
+    mgmt_ip: str | None = None  # the address the collector used (NetBox primary IP), no prefix length
+    reachable: bool
+    error: str | None = None  # why it did not answer (never a secret)
+    facts: SnapshotFacts | None = None
+    interfaces: tuple[SnapshotInterface, ...] = ()
+    vlans: tuple[SnapshotVlan, ...] = ()
+    neighbors: tuple[SnapshotNeighbor, ...] = ()
+
+
+class Snapshot(_Frozen):
+    schema_version: Literal[1]
+    skpd: str
+    collected_at: AwareDatetime
+    devices: tuple[SnapshotDevice, ...] = ()
+
+
+def snapshot_json_schema() -> dict[str, object]:
+    """The JSON Schema of a snapshot file (for docs and other tools).
+
+    >>> snapshot_json_schema()["properties"]["schema_version"]["const"]
+    1
+    """
+    return Snapshot.model_json_schema()
+
+
+def parse_snapshot(text: str, *, source: str) -> Snapshot:
+    """Validate a snapshot file's text; InputError names the file, line (for JSON syntax) and field.
+
+    >>> parse_snapshot('{"schema_version": 2, "skpd": "x", "collected_at": "2026-01-01T00:00:00Z"}',
+    ...                source="s.json")
+    Traceback (most recent call last):
+    ...
+    simpul.errors.InputError: schema_version 2 is not supported (this simpul reads version 1)
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"not valid JSON: {err.msg}",
+            source=source,
+            line=err.lineno,
+            hint="a snapshot is the JSON file `simpul lan collect` writes",
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError("a snapshot is a JSON object", source=source, line=1)
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"schema_version {version} is not supported (this simpul reads version {SCHEMA_VERSION})",
+            source=source,
+            field="schema_version",
+            hint="collect the snapshot again with this simpul version",
+        )
+    try:
+        return Snapshot.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        path = ""
+        for part in first["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        more = f" ({err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        raise InputError(
+            f"{first['msg']}{more}",
+            source=source,
+            field=path or None,
+            hint="see simpul.core.snapshot for the snapshot schema",
+        ) from None
+
+
+def is_jaringan_intra(name: str, role: str | None = None) -> bool:
+    """True for Diskominfo's own devices (distribution/core), which are not part of any SKPD's LAN.
+
+    >>> is_jaringan_intra("dist-diskominfo-02"), is_jaringan_intra("X", "core-router")
+    (True, True)
+    >>> is_jaringan_intra("sw-disdik-01", "access-switch")
+    False
+    """
+    key = device_key(name)
+    return role in ("distribution", "core-router") or key.startswith(("dist-", "core-"))
+
+
+def _resolve(remote: str, known: dict[str, str]) -> str:
+    """A neighbour name as the snapshot's device name when it is one (also ``name.domain``)."""
+    key = device_key(remote)
+    if key in known:
+        return known[key]
+    short = key.split(".", 1)[0]
+    return known.get(short, remote.strip())
+
+
+def snapshot_to_topology(snapshot: Snapshot, *, source: str | None = None) -> Topology:
+    """The live Topology of a snapshot (see the module docstring for the rules)."""
+    known = {device_key(d.name): d.name for d in snapshot.devices}
+    roles = {device_key(d.name): d.role for d in snapshot.devices}
+    devices: dict[str, TopoDevice] = {}
+    for d in snapshot.devices:
+        if is_jaringan_intra(d.name, d.role):
+            continue
+        devices[device_key(d.name)] = TopoDevice(
+            name=d.name,
+            role=d.role,
+            platform=d.platform,
+            model=d.facts.model if d.facts else None,
+            mgmt_ip=d.mgmt_ip,
+        )
+
+    full: dict[object, TopoLink] = {}
+    partial: list[TopoLink] = []
+    for d in snapshot.devices:
+        if is_jaringan_intra(d.name, d.role):
+            continue
+        for n in d.neighbors:
+            remote = _resolve(n.remote_device, known)
+            rkey = device_key(remote)
+            if is_jaringan_intra(remote, roles.get(rkey)) or rkey == device_key(d.name):
+                continue
+            if rkey not in devices:
+                devices[rkey] = TopoDevice(name=remote)
+            link = TopoLink(
+                a=LinkEnd(device=d.name, port=n.local_port),
+                b=LinkEnd(device=remote, port=n.remote_port or None),
+            )
+            if n.remote_port:
+                full.setdefault(link.key(), link)
+            else:
+                partial.append(link)
+    for link in partial:
+        local = link.a.key()
+        covered = any(
+            local in (k.a.key(), k.b.key()) and k.devices_key() == link.devices_key() for k in full.values()
+        )
+        if not covered:
+            full.setdefault(link.key(), link)
+
+    vlans: dict[int, Vlan] = {}
+    for d in sorted(snapshot.devices, key=lambda x: device_key(x.name)):
+        if is_jaringan_intra(d.name, d.role):
+            continue
+        for v in d.vlans:
+            old = vlans.get(v.vid)
+            if old is None or (old.name is None and v.name):
+                vlans[v.vid] = Vlan(
+                    vid=v.vid, name=v.name or (old.name if old else None), subnet=old.subnet if old else None
+                )
+        for i in d.interfaces:
+            if i.vlan is None or not i.ipv4:
+                continue
+            subnet = str(ipaddress.ip_interface(i.ipv4[0]).network)
+            old = vlans.get(i.vlan)
+            if old is None:
+                vlans[i.vlan] = Vlan(vid=i.vlan, subnet=subnet)
+            elif old.subnet is None:
+                vlans[i.vlan] = old.model_copy(update={"subnet": subnet})
+    return Topology(
+        skpd=snapshot.skpd,
+        date=snapshot.collected_at.date(),
+        view=View.LIVE,
+        source=source,
+        devices=tuple(devices.values()),
+        links=tuple(full.values()),
+        vlans=tuple(sorted(vlans.values(), key=lambda v: v.vid)),
+    )
+
+
+def unreachable_devices(snapshot: Snapshot) -> frozenset[str]:
+    """Keys of the devices that did not answer (their links and facts are unknown, not absent)."""
+    return frozenset(device_key(d.name) for d in snapshot.devices if not d.reachable)
+
+
+def unreachable_findings(snapshot: Snapshot) -> list[Finding]:
+    """One ``device_unreachable`` finding per device that did not answer (Pasal 19 ayat (2): the Dinas
+    must be able to inspect the LAN).
+
+    >>> import datetime as dt
+    >>> snap = Snapshot(schema_version=1, skpd="x", collected_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    ...                 devices=(SnapshotDevice(name="sw-x-01", reachable=False, error="timeout"),))
+    >>> [(f.code, f.device, f.actual) for f in unreachable_findings(snap)]
+    [('OPS-001', 'sw-x-01', 'timeout')]
+    """
+    return [
+        Finding(
+            kind=FindingKind.DEVICE_UNREACHABLE,
+            severity=Severity.MEDIUM,
+            device=d.name,
+            expected="reachable",
+            actual=d.error or "no answer",
+            article="Pasal 19 ayat (2)",
+            skpd=snapshot.skpd,
+            message=f"{d.name} did not answer; its links and facts could not be checked",
+        )
+        for d in snapshot.devices
+        if not d.reachable
+    ]
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Snapshot",
+    "SnapshotDevice",
+    "SnapshotFacts",
+    "SnapshotInterface",
+    "SnapshotNeighbor",
+    "SnapshotVlan",
+    "is_jaringan_intra",
+    "parse_snapshot",
+    "snapshot_json_schema",
+    "snapshot_to_topology",
+    "unreachable_devices",
+    "unreachable_findings",
+]
