@@ -1,0 +1,124 @@
+"""The audit's parts that need no lab: one SKPD's audit from its views, and the LAN's last change
+read from a real git backup repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from simpul.collect import HostInfo, audit_skpd, last_lan_change, snapshot_from_states
+from simpul.core.audit import AuditStatus
+from simpul.core.snapshot import Snapshot
+from simpul.store import GitStore, backup_path
+from tests.lan.seed_views import seed_topology
+
+TODAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+
+
+def _snapshot(reachable: bool = True) -> Snapshot:
+    """disdik as the lab's devices answer (two MikroTiks, one cable), or with the switch silent."""
+    hosts = [
+        HostInfo("rtr-disdik", "disdik", "mikrotik_routeros", "skpd-edge", "10.20.3.1"),
+        HostInfo("sw-disdik-01", "disdik", "mikrotik_routeros", "access-switch", "10.20.3.2"),
+    ]
+
+    def state(model: str, addr: str, port: str, peer: str, peer_port: str) -> dict[str, object]:
+        return {
+            "facts": {"hostname": None, "model": model, "serial": None, "os_version": None, "vendor": None},
+            "interfaces": [{"name": port, "enabled": True, "up": True, "mac": None}],
+            "addresses": [{"interface": port, "address": addr}],
+            "vlans": [{"vid": 30, "name": "Disdik-Staf", "interfaces": []}],
+            "neighbors": [
+                {"local_port": port, "remote_device": peer, "remote_port": peer_port, "remote_mgmt_ip": None}
+            ],
+        }
+
+    states = {"rtr-disdik": state("RB4011", "10.20.3.1/24", "ether2", "sw-disdik-01", "ether1")}
+    if reachable:
+        states["sw-disdik-01"] = state("CRS328-24P", "10.20.3.2/24", "ether1", "rtr-disdik", "ether2")
+    return snapshot_from_states(
+        hosts, states, {"sw-disdik-01": "timeout: the device did not answer in time"}, NOW
+    )["disdik"]
+
+
+def _diagram():  # type: ignore[no-untyped-def]
+    return seed_topology("disdik").model_copy(update={"date": dt.date(2026, 9, 15), "view": "diagram"})
+
+
+def test_matching_views_are_compliant() -> None:
+    audit = audit_skpd(
+        slug="disdik",
+        name="Dinas Pendidikan",
+        mandiri_tik=True,
+        today=TODAY,
+        diagram=_diagram(),
+        netbox=seed_topology("disdik"),
+        snapshot=_snapshot(),
+    )
+    assert audit.findings == () and audit.status is AuditStatus.COMPLIANT
+    assert audit.live is not None and len(audit.live.links) == 1 and audit.collected_at == NOW
+
+
+def test_a_silent_device_is_reported_once_and_its_link_not_called_missing() -> None:
+    audit = audit_skpd(
+        slug="disdik",
+        name="Dinas Pendidikan",
+        mandiri_tik=True,
+        today=TODAY,
+        diagram=_diagram(),
+        snapshot=_snapshot(reachable=False),
+    )
+    assert [f.kind.value for f in audit.findings] == ["device_unreachable"]
+    assert [(u.name, u.reason) for u in audit.unreachable] == [
+        ("sw-disdik-01", "timeout: the device did not answer in time")
+    ]
+
+
+def test_a_change_after_the_diagram_is_not_reported_and_no_diagram_is_missing() -> None:
+    late = audit_skpd(
+        slug="disdik",
+        name="Dinas Pendidikan",
+        mandiri_tik=True,
+        today=TODAY,
+        diagram=_diagram(),
+        snapshot=_snapshot(),
+        last_change=dt.date(2026, 10, 1),
+    )
+    assert [f.code for f in late.findings] == ["REG-002"]
+    none = audit_skpd(slug="disdukcapil", name="Dinas Dukcapil", mandiri_tik=True, today=TODAY)
+    assert [f.code for f in none.findings] == ["REG-003"] and none.status is AuditStatus.NO_DIAGRAM
+    vps_only = audit_skpd(slug="setda", name="Sekretariat Daerah", mandiri_tik=False, today=TODAY)
+    assert vps_only.findings == () and vps_only.status is AuditStatus.COMPLIANT
+
+
+def test_netbox_date_stands_in_for_an_undated_drawing() -> None:
+    undated = _diagram().model_copy(update={"date": None})
+    audit = audit_skpd(
+        slug="disdik",
+        name="Dinas Pendidikan",
+        mandiri_tik=True,
+        today=TODAY,
+        diagram=undated,
+        snapshot=_snapshot(),
+        netbox_diagram_date=dt.date(2024, 1, 2),
+    )
+    assert [f.code for f in audit.findings] == ["REG-001"] and audit.diagram_date == dt.date(2024, 1, 2)
+
+
+def test_last_change_comes_from_the_backup_history(tmp_path: Path) -> None:
+    repo = tmp_path / "backups"
+    assert last_lan_change(None, ["rtr-disdik"]) is None
+    assert last_lan_change(repo, ["rtr-disdik"]) is None  # no repository yet: unknown
+    store = GitStore(repo)
+    path = backup_path("rtr-disdik", "disdik", "disdik")
+    store.commit(
+        {path: "/system identity set name=rtr-disdik\n"}, "backup", dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    )
+    assert last_lan_change(repo, ["rtr-disdik", "sw-disdik-01"]) is None  # a first backup is no change
+    store.commit(
+        {path: "/system identity set name=rtr-disdik\n/ip address add address=10.20.3.9/24\n"},
+        "backup",
+        dt.datetime(2026, 10, 7, 2, 0, tzinfo=dt.UTC),
+    )
+    assert last_lan_change(repo, ["rtr-disdik", "sw-disdik-01"]) == dt.date(2026, 10, 7)
