@@ -631,19 +631,30 @@ def _parallel(cmds: Iterable[tuple[list[str], str | None]]) -> None:
         raise LabError(f"building the namespace lab failed: {errors[0]}", field="netns")
 
 
+def lab_mac(device: str, port: str) -> str:
+    """A stable, locally administered MAC per (device, port).
+
+    Real hardware keeps its MACs across reboots; so must the lab, or every lab start would change
+    each Linux edge's backed-up state (MACs, EUI-64 link-local addresses) and its LLDP chassis id.
+    """
+    digest = hashlib.sha256(f"{device}/{port}".encode()).digest()
+    return ":".join(f"{b:02x}" for b in (0x02, *digest[:5]))
+
+
 def _build(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
     p = lab.prefix
     batch = [f"netns add {ns}" for ns in state["namespaces"]]
-    batch.append(
-        f"link add name {lab.core.uplink_port} netns {p}core type veth peer name {lab.isp.port} netns {p}isp"
-    )
+
+    def veth(ns_a: str, dev_a: str, port_a: str, ns_b: str, dev_b: str, port_b: str) -> str:
+        return (
+            f"link add name {port_a} address {lab_mac(dev_a, port_a)} netns {p}{ns_a} type veth "
+            f"peer name {port_b} address {lab_mac(dev_b, port_b)} netns {p}{ns_b}"
+        )
+
+    batch.append(veth("core", lab.core.name, lab.core.uplink_port, "isp", lab.isp.name, lab.isp.port))
     for e in lab.edges:
-        batch.append(
-            f"link add name {e.uplink_port} netns {p}{e.name} type veth peer name {e.core_port} netns {p}core"
-        )
-        batch.append(
-            f"link add name {e.lan_port} netns {p}{e.name} type veth peer name eth0 netns {p}lan-{e.skpd}"
-        )
+        batch.append(veth(e.name, e.name, e.uplink_port, "core", lab.core.name, e.core_port))
+        batch.append(veth(e.name, e.name, e.lan_port, f"lan-{e.skpd}", f"lan-{e.skpd}", "eth0"))
     _run(["ip", "-batch", "-"], input_text="\n".join(batch) + "\n")
 
     forwarding = {f"{p}core", *(f"{p}{e.name}" for e in lab.edges)}

@@ -20,6 +20,7 @@ from simpul.lab.netns import (
     NetnsLab,
     NetnsStatus,
     exec_in,
+    lab_mac,
     lldp_neighbors,
     namespace_of,
     netns_down,
@@ -70,6 +71,27 @@ def _ping(namespace: str, address: str) -> bool:
         check=False,
     )
     return out.returncode == 0
+
+
+def _mac(namespace: str, port: str) -> str:
+    out = subprocess.run(
+        ["ip", "-n", namespace, "-j", "link", "show", port], capture_output=True, text=True, check=True
+    )
+    return str(json.loads(out.stdout)[0]["address"])
+
+
+def test_every_port_has_its_stable_mac(netns_lab: Lab) -> None:
+    # a rebuilt lab must not look like changed hardware to backups and LLDP
+    lab, _, _ = netns_lab
+    p = lab.prefix
+    assert _mac(f"{p}core", lab.core.uplink_port) == lab_mac(lab.core.name, lab.core.uplink_port)
+    seen = set()
+    for e in lab.edges:
+        assert _mac(f"{p}{e.name}", e.uplink_port) == lab_mac(e.name, e.uplink_port)
+        assert _mac(f"{p}core", e.core_port) == lab_mac(lab.core.name, e.core_port)
+        assert _mac(f"{p}lan-{e.skpd}", "eth0") == lab_mac(f"lan-{e.skpd}", "eth0")
+        seen |= {lab_mac(e.name, e.uplink_port), lab_mac(e.name, e.lan_port)}
+    assert len(seen) == 2 * len(lab.edges)
 
 
 def test_status_lists_every_namespace_and_process(netns_lab: Lab) -> None:

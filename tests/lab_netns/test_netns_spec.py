@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from simpul.errors import LabError
-from simpul.lab.netns import NetnsEdge, NetnsLab, require_root, short_ifname
+from simpul.lab.netns import NetnsEdge, NetnsLab, lab_mac, require_root, short_ifname
 
 
 def _edge(**kw: object) -> NetnsEdge:
@@ -106,3 +106,12 @@ def test_overlapping_lan_prefixes_are_refused() -> None:
     )
     with pytest.raises(ValidationError, match=r"duplicate LAN prefix: 10\.20\.5\.0/24"):
         NetnsLab(password="p" * 12, edges=(one, two))
+
+
+def test_lab_mac_is_stable_unicast_and_locally_administered() -> None:
+    mac = lab_mac("rtr-disdik", "eth0")
+    assert mac == lab_mac("rtr-disdik", "eth0")
+    assert mac != lab_mac("rtr-disdik", "eth1") != lab_mac("rtr-dinkes", "eth1")
+    first = int(mac.split(":")[0], 16)
+    assert first & 0x02 and not first & 0x01  # locally administered, unicast
+    assert len(mac.split(":")) == 6
