@@ -51,8 +51,7 @@ def lab_up(
         console.print(f"{len(result['netns'])} Linux SKPD edges in network namespaces")
     elif result["netns_note"]:
         console.print(f"[yellow]{result['netns_note']}[/]")
-    for item in result["skipped"]:
-        console.print(f"  skipped {item['name']}: {item['reason']}")
+    _print_skipped([(item["name"], item["reason"]) for item in result["skipped"]])
     if result["drift"]:
         console.print(f"drift planted: {', '.join(result['drift'])}")
     console.print(f'ready in {result["seconds"]} s. Use it from a shell: eval "$(simpul lab env)"')
@@ -108,8 +107,7 @@ def devices_up(as_json: bool = typer.Option(False, "--json")) -> None:
         emit_json({"devices": status.count, "skipped": [{"name": n, "reason": r} for n, r in skipped]})
         return
     console.print(f"{status.count} devices up in {status.startup_seconds} s")
-    for name, reason in skipped:
-        console.print(f"  skipped {name}: {reason}")
+    _print_skipped(skipped)
 
 
 @devices_app.command("down")
@@ -239,3 +237,12 @@ def lab_env() -> None:
     """Print the export lines that point simpul and Ansible at the lab (eval "$(simpul lab env)")."""
     for line in _whole_lab().env_lines():
         typer.echo(line)
+
+
+def _print_skipped(skipped: list[tuple[str, str]]) -> None:
+    """One line per reason (a regency has many Linux servers the device lab does not simulate)."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in skipped:
+        by_reason.setdefault(reason, []).append(name)
+    for reason, names in by_reason.items():
+        console.print(f"  skipped {len(names)} ({reason}): {', '.join(names)}", highlight=False)
