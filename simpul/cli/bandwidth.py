@@ -7,6 +7,7 @@ The plan comes from NetBox (tenants of group ``skpd``, internet circuits on the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -238,44 +239,100 @@ def render_command(
         typer.echo(text, nl=False)
 
 
+ENDPOINTS_OPT = typer.Option(
+    None, "--endpoints", help="YAML of iperf3 server + per-SKPD SSH clients: measure your own gear"
+)
+
+
 @app.command("verify")
 @handles_errors
 def verify_command(
     skpd: list[str] | None = SKPD_OPT,
     seconds: int = typer.Option(3, "--seconds", min=1, max=60, help="iperf3 run length"),
-    max_capacity: float = typer.Option(100.0, "--max-capacity", help="lab scale: capacity cap in Mbps"),
-    ns_prefix: str = typer.Option("sbw-", "--ns-prefix", help="prefix of the lab's namespace names"),
+    max_capacity: float | None = typer.Option(
+        None, "--max-capacity", help="lab scale: capacity cap in Mbps (lab default 100)"
+    ),
+    ns_prefix: str | None = typer.Option(
+        None, "--ns-prefix", help="prefix of the lab's namespace names (lab default sbw-)"
+    ),
+    endpoints_file: Path | None = ENDPOINTS_OPT,
     plan_file: Path | None = PLAN_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    """Prove the plan in the namespace lab: each SKPD alone ~MIR, all at once >= CIR (needs root)."""
-    from simpul.lab import bwlab
+    """Prove the plan with real traffic: each SKPD alone ~MIR, all at once >= CIR.
 
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,9}", ns_prefix):
-        raise InputError(f"--ns-prefix {ns_prefix!r}: use 1-10 of a-z, 0-9, -", field="--ns-prefix")
+    Without --endpoints: in a namespace lab simpul builds (needs root).
+
+    With --endpoints FILE: on your own gear, per-SKPD iperf3 clients over SSH (real rates).
+    """
+    if endpoints_file is not None:
+        lab_options = {"--ns-prefix": ns_prefix, "--max-capacity": max_capacity}
+        clash = [option for option, value in lab_options.items() if value is not None]
+        if clash:
+            raise InputError(
+                f"--endpoints measures your own gear; {' and '.join(clash)} "
+                f"{'is' if len(clash) == 1 else 'are'} for the namespace lab only",
+                field=clash[0],
+                hint="drop " + " and ".join(clash) + ", or drop --endpoints to use the namespace lab",
+            )
+    prefix = "sbw-" if ns_prefix is None else ns_prefix
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,9}", prefix):
+        raise InputError(f"--ns-prefix {prefix!r}: use 1-10 of a-z, 0-9, -", field="--ns-prefix")
+    endpoints = None
+    if endpoints_file is not None:
+        from simpul.bandwidth_endpoints import read_endpoints
+
+        endpoints = read_endpoints(endpoints_file)  # a bad file stops here: nothing is measured
     plan, _, _ = _source(plan_file)
     slugs = list(skpd or [])
     _require_known(plan, slugs)
+    if endpoints is not None:
+        endpoints.require_known(a.slug for a in plan.active())
+        missing = [s for s in slugs if endpoints.client(s) is None]
+        if missing:
+            raise InputError(
+                f"no client for SKPD {', '.join(missing)} in {endpoints.source}",
+                field="--skpd",
+                hint="add it under clients: in the endpoints file",
+            )
     violations = check(plan)
     if violations:
         raise BandwidthError(
             "the plan breaks " + "; ".join(f"{v.code} {v.message}" for v in violations),
             hint="fix the allocation first (simpul bandwidth check)",
         )
-    lab_plan, factor = scale(plan, max_capacity)
-    chosen = slugs or [a.slug for a in lab_plan.active()]
-    script = render_bandwidth(lab_plan, "linux", uplink=bwlab.UPLINK)
-    measured = bwlab.run_verify(lab_plan, script, chosen, seconds, prefix=ns_prefix)
+    errors: dict[str, str] = {}
+    measured: Mapping[str, tuple[float | None, float | None]]
+    if endpoints is None:
+        from simpul.lab import bwlab
+
+        mode = "lab"
+        lab_plan, factor = scale(plan, 100.0 if max_capacity is None else max_capacity)
+        chosen = slugs or [a.slug for a in lab_plan.active()]
+        script = render_bandwidth(lab_plan, "linux", uplink=bwlab.UPLINK)
+        measured = bwlab.run_verify(lab_plan, script, chosen, seconds, prefix=prefix)
+    else:
+        from simpul.bandwidth_endpoints import measure
+
+        mode, lab_plan, factor = "endpoints", plan, 1.0  # real gear, real rates
+        chosen = slugs or [c.slug for c in endpoints.clients]
+        quiet_nornir()
+        outcomes = measure(settings(), endpoints, chosen, seconds)
+        measured = {s: (o.alone_mbps, o.contended_mbps) for s, o in outcomes.items()}
+        errors = {s: o.error for s, o in outcomes.items() if o.error}
     results = [
         judge(a, lab_plan.capacity.total_mbps, *measured[a.slug])
         for a in lab_plan.active()
         if a.slug in chosen
     ]
-    ok = all(r.ok for r in results)
+    ok = all(r.ok for r in results) and not errors
     if as_json:
         emit_json(
             {
                 "ok": ok,
+                "mode": mode,
+                # the contended run proves CIR only with every SKPD loaded: say who was left out
+                "unmeasured": sorted(a.slug for a in lab_plan.active() if a.slug not in chosen),
                 "scale": factor,
                 "goodput_factor": GOODPUT_FACTOR,
                 "tolerance": TOLERANCE,
@@ -287,15 +344,16 @@ def verify_command(
                         "contended_mbps": r.contended_mbps,
                         "expected_alone_mbps": r.expected_alone_mbps,
                         "min_contended_mbps": r.min_contended_mbps,
-                        "ok": r.ok,
+                        "ok": r.ok and r.skpd not in errors,
+                        **({"error": errors[r.skpd]} if r.skpd in errors else {}),
                     }
                     for r in results
                 },
             }
         )
     else:
-        title = f"bandwidth verify (lab scale x{factor:g}, goodput x{GOODPUT_FACTOR}, ±{TOLERANCE:.0%})"
-        out = Table(title=title)
+        where = f"lab scale x{factor:g}" if endpoints is None else f"endpoints {Path(endpoints.source).name}"
+        out = Table(title=f"bandwidth verify ({where}, goodput x{GOODPUT_FACTOR}, ±{TOLERANCE:.0%})")
         for col in ("SKPD", "CIR", "MIR", "alone", "expected", "contended", "min", "ok"):
             out.add_column(col, justify="left" if col == "SKPD" else "right")
         for r in results:
@@ -307,9 +365,15 @@ def verify_command(
                 _num(r.expected_alone_mbps),
                 _num(r.contended_mbps),
                 _num(r.min_contended_mbps),
-                "[green]ok[/]" if r.ok else "[red]FAIL[/]",
+                "[green]ok[/]" if r.ok and r.skpd not in errors else "[red]FAIL[/]",
             )
         console.print(out)
+        for slug, error in errors.items():
+            console.print(f"[red]{slug}[/]: {error}", highlight=False)
+        if endpoints is not None:
+            unmeasured = sorted({a.slug for a in plan.active()} - {c.slug for c in endpoints.clients})
+            if unmeasured and not slugs:
+                console.print(f"no client in the endpoints file (not measured): {', '.join(unmeasured)}")
     if not ok:
         raise typer.Exit(1)
 

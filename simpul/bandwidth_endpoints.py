@@ -1,0 +1,333 @@
+"""``simpul bandwidth verify --endpoints FILE``: measure the plan on the user's own gear (I/O edge).
+
+The endpoints file names an iperf3 server on the internet side of the shaper and, per SKPD, an
+iperf3 client on that SKPD's LAN reachable over SSH (device credentials from settings)::
+
+    server: 203.0.113.10          # iperf3 -s -p PORT per SKPD, outside the shaper
+    port_base: 5301               # optional: SKPD i (file order, from 0) uses port_base + i
+    clients:
+      disdik: {host: 10.20.3.10, ssh_port: 22, port: 5301}
+      dinkes: {host: 10.20.7.10}
+
+Each client runs ``iperf3 -c SERVER -p PORT -R -t SECONDS -J`` (download) over SSH through Nornir
+(netmiko ``linux``): every SKPD alone, then all at once. A client that cannot be reached, or whose
+iperf3 fails, is a failed SKPD with its reason; the others are still measured.
+
+Examples:
+    >>> ep = endpoints_from_data({"server": "192.0.2.1", "clients": {"a": {"host": "10.0.0.2"},
+    ...                           "b": {"host": "10.0.1.2", "port": 6000}}}, "ep.yaml")
+    >>> [(c.slug, c.host, c.ssh_port, c.port) for c in ep.clients]
+    [('a', '10.0.0.2', 22, 5301), ('b', '10.0.1.2', 22, 6000)]
+    >>> iperf3_mbps('{"end": {"sum_received": {"bits_per_second": 47912345.6}}}')
+    47.912
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simpul.errors import InputError
+from simpul.settings import Settings
+
+DEFAULT_PORT_BASE = 5301
+HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$")
+HOST_HINT = "an IPv4/IPv6 address or a DNS name"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ClientSpec(_Strict):
+    host: str = Field(pattern=HOST_RE.pattern, description="SSH address of the iperf3 client")
+    ssh_port: int = Field(22, ge=1, le=65535)
+    port: int | None = Field(None, ge=1, le=65535, description="iperf3 server port for this SKPD")
+
+
+class EndpointsSpec(_Strict):
+    server: str = Field(pattern=HOST_RE.pattern, description="the iperf3 server outside the shaper")
+    port_base: int = Field(DEFAULT_PORT_BASE, ge=1, le=65535)
+    clients: dict[str, ClientSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Client:
+    """One SKPD's iperf3 client, with the server port it uses resolved."""
+
+    slug: str
+    host: str
+    ssh_port: int
+    port: int
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    source: str
+    server: str
+    clients: tuple[Client, ...]
+    lines: dict[tuple[str, ...], int]  # YAML path -> line (1-based), for error messages
+
+    def client(self, slug: str) -> Client | None:
+        return next((c for c in self.clients if c.slug == slug), None)
+
+    def line(self, *path: str) -> int | None:
+        return _line_of(self.lines, path)
+
+    def require_known(self, known: Iterable[str]) -> None:
+        """Every client must be an SKPD of the plan (a typo would silently measure nothing)."""
+        known_set = set(known)
+        for c in self.clients:
+            if c.slug not in known_set:
+                raise InputError(
+                    f"SKPD {c.slug!r} is not in the plan",
+                    source=self.source,
+                    line=self.line("clients", c.slug),
+                    field=f"clients.{c.slug}",
+                    hint="the keys under clients are SKPD slugs; known: " + ", ".join(sorted(known_set)),
+                )
+
+
+def _line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
+    """The line of ``path`` or of its nearest parent that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None
+
+
+def _lines(node: yaml.Node | None, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    out: dict[tuple[str, ...], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                sub = (*path, str(key.value))
+                out[sub] = key.start_mark.line + 1
+                out.update(_lines(value, sub))
+    return out
+
+
+_HINTS = {
+    "server": "server: HOST, the iperf3 server outside the shaper (iperf3 -s -p PORT)",
+    "port": "ports are whole numbers 1-65535",
+    "ssh_port": "ports are whole numbers 1-65535",
+    "port_base": "ports are whole numbers 1-65535",
+    "host": f"host: {HOST_HINT}, reachable over SSH",
+    "clients": "clients: {SKPD_SLUG: {host: ADDRESS, ssh_port: 22, port: 5301}}",
+}
+
+
+def endpoints_from_data(
+    data: object, source: str, lines: dict[tuple[str, ...], int] | None = None
+) -> Endpoints:
+    """Parsed YAML -> Endpoints; a missing or malformed field is an InputError naming it."""
+    lines = lines or {}
+
+    def line_of(path: tuple[str, ...]) -> int | None:
+        return _line_of(lines, path)
+
+    if data is None:
+        raise InputError(
+            "the file is empty", source=source, hint=_HINTS["clients"] + " and " + _HINTS["server"]
+        )
+    if not isinstance(data, dict):
+        raise InputError("an endpoints file must be a mapping with server and clients", source=source)
+    try:
+        spec = EndpointsSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = tuple(str(p) for p in err["loc"])
+        name = path[-1] if path else ""
+        if err["type"] == "missing":
+            message = "missing"
+        elif err["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif err["type"] == "string_pattern_mismatch":
+            message = f"{err['input']!r} is not {HOST_HINT}"
+        else:
+            message = f"{err['msg']} (got {err['input']!r})"
+        raise InputError(
+            message,
+            source=source,
+            line=line_of(path),
+            field=".".join(path),
+            hint=_HINTS.get(name, "fields: server, port_base, clients.SLUG.{host, ssh_port, port}"),
+        ) from None
+    clients = tuple(
+        Client(slug=slug, host=c.host, ssh_port=c.ssh_port, port=c.port or spec.port_base + i)
+        for i, (slug, c) in enumerate(spec.clients.items())
+    )
+    seen: dict[int, str] = {}
+    for c in clients:
+        if not 1 <= c.port <= 65535:
+            raise InputError(
+                f"port_base {spec.port_base} gives SKPD {c.slug} port {c.port}, out of range",
+                source=source,
+                line=line_of(("port_base",)),
+                field="port_base",
+                hint="lower port_base or give the client its own port:",
+            )
+        if c.port in seen:
+            raise InputError(
+                f"SKPD {c.slug} and {seen[c.port]} share iperf3 port {c.port}",
+                source=source,
+                line=line_of(("clients", c.slug)),
+                field=f"clients.{c.slug}.port",
+                hint="one iperf3 -s serves one test at a time: give each SKPD its own server port",
+            )
+        seen[c.port] = c.slug
+    return Endpoints(source=source, server=spec.server, clients=clients, lines=lines)
+
+
+def read_endpoints(path: Path) -> Endpoints:
+    """The endpoints file as Endpoints; any problem is an InputError naming file, line and field."""
+    source = str(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read endpoints file: {exc.strerror}",
+            source=source,
+            field="--endpoints",
+            hint="give the path of a YAML file with server and clients (docs/bandwidth.md)",
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise InputError(
+            f"not valid YAML: {exc.problem}",
+            source=source,
+            line=mark.line + 1 if mark else None,
+            hint="fix the YAML syntax at that line",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", source=source) from None
+    return endpoints_from_data(data, source, _lines(node))
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def iperf3_mbps(output: str) -> float:
+    """Download goodput (Mbps) from ``iperf3 -J`` output; ValueError says why there is none."""
+    start, end = output.find("{"), output.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError(f"iperf3 gave no JSON: {' '.join(output.split())[:300] or '(no output)'}")
+    try:
+        data = json.loads(output[start : end + 1])
+    except json.JSONDecodeError:
+        raise ValueError(f"iperf3 gave unreadable JSON: {' '.join(output.split())[:300]}") from None
+    if data.get("error"):
+        raise ValueError(f"iperf3: {data['error']}")
+    try:
+        return round(float(data["end"]["sum_received"]["bits_per_second"]) / 1e6, 3)
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("iperf3 JSON has no end.sum_received.bits_per_second") from None
+
+
+def iperf3_command(server: str, port: int, seconds: int) -> str:
+    """The command each client runs (download: the server sends, ``-R``)."""
+    return f"iperf3 -c {shlex.quote(server)} -p {port} -R -t {seconds} -J"
+
+
+@dataclass
+class Outcome:
+    """What one SKPD's client measured; ``error`` is the first thing that went wrong."""
+
+    alone_mbps: float | None = None
+    contended_mbps: float | None = None
+    error: str | None = None
+
+
+def _reason(exc: BaseException | None, host: Any) -> str:
+    if exc is None:
+        return "failed (no reason given)"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if not isinstance(exc, ValueError):  # connection trouble: say where
+        text = f"SSH {host.hostname}:{host.port}: {type(exc).__name__}: {text}"
+    return text[:400]
+
+
+def _connect(task: Any) -> Any:
+    from nornir.core.task import Result
+
+    conn = task.host.get_connection("netmiko", task.nornir.config)
+    found = conn.send_command("command -v iperf3 || echo SIMPUL-NO-IPERF3", read_timeout=30)
+    if "SIMPUL-NO-IPERF3" in found:
+        raise ValueError("iperf3 is not installed on the client (apt-get install iperf3)")
+    return Result(host=task.host, result="connected")
+
+
+def _iperf3(task: Any, server: str, seconds: int) -> Any:
+    from nornir.core.task import Result
+
+    conn = task.host.get_connection("netmiko", task.nornir.config)
+    command = iperf3_command(server, int(task.host.data["iperf3_port"]), seconds)
+    output = conn.send_command(command, read_timeout=seconds + 30)
+    return Result(host=task.host, result=iperf3_mbps(output))
+
+
+def measure(
+    settings: Settings, endpoints: Endpoints, slugs: Sequence[str], seconds: int
+) -> dict[str, Outcome]:
+    """Connect to every client, measure each SKPD alone, then all at once (Nornir, one thread each)."""
+    from simpul.inventory import InventoryHost, build_nornir, group_name
+
+    clients = [c for c in endpoints.clients if c.slug in slugs]
+    outcomes = {c.slug: Outcome() for c in clients}
+    if not clients:
+        return outcomes
+    hosts = [
+        InventoryHost(
+            name=c.slug,
+            hostname=c.host,
+            port=c.ssh_port,
+            platform="linux",
+            role=None,
+            site=None,
+            skpd=c.slug,
+            groups=(group_name("skpd", c.slug),),
+        )
+        for c in clients
+    ]
+    nr = build_nornir(settings, hosts=hosts, workers=max(1, len(hosts)))
+    for c in clients:
+        nr.inventory.hosts[c.slug].data["iperf3_port"] = c.port
+
+    def record(agg: Any, attr: str) -> None:
+        for name, multi in agg.items():
+            if multi.failed:
+                exc = multi.exception or next((r.exception for r in multi if r.exception), None)
+                if outcomes[name].error is None:
+                    outcomes[name].error = _reason(exc, nr.inventory.hosts[name])
+            elif attr:
+                setattr(outcomes[name], attr, multi[0].result)
+
+    try:
+        # connect first, so the contended run starts together rather than after each SSH login;
+        # on_failed=True everywhere: one SKPD's failure must not drop it from the next run
+        record(nr.run(task=_connect, on_failed=True), "")
+        ready = [c.slug for c in clients if outcomes[c.slug].error is None]
+        for slug in ready:
+            one = nr.filter(name=slug)
+            record(
+                one.run(task=_iperf3, server=endpoints.server, seconds=seconds, on_failed=True), "alone_mbps"
+            )
+        if ready:
+            together = nr.filter(filter_func=lambda h: h.name in ready)
+            agg = together.run(task=_iperf3, server=endpoints.server, seconds=seconds, on_failed=True)
+            record(agg, "contended_mbps")
+    finally:
+        nr.close_connections(on_failed=True)
+    return outcomes
