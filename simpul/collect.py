@@ -16,9 +16,7 @@ import datetime as dt
 import ipaddress
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from simpul.core.snapshot import (
 )
 from simpul.core.topology import port_key
 from simpul.errors import StoreError
+from simpul.store.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -228,10 +227,7 @@ def write_snapshots(snapshots: Mapping[str, Snapshot], out_dir: Path) -> dict[st
     for skpd, snapshot in sorted(snapshots.items()):
         path = out_dir / f"{skpd}.json"
         try:
-            fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{skpd}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(snapshot_json(snapshot))
-            os.replace(tmp, path)
+            write_atomic(path, snapshot_json(snapshot))
         except OSError as err:
             raise StoreError(f"cannot write the snapshot: {err.strerror}", source=str(path)) from None
         written[skpd] = path

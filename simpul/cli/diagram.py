@@ -121,14 +121,10 @@ def check_command(
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
+    from simpul.store.files import write_atomic
 
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        write_atomic(path, text)
     except OSError as err:
         raise InputError(
             f"cannot write the diagram: {err.strerror}", source=str(path), field="--out"

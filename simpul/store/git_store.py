@@ -41,6 +41,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from simpul.errors import InputError, StoreError
+from simpul.store.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -115,20 +116,7 @@ def read_status(repo: Path) -> dict[str, DeviceStatus]:
 
 
 def _atomic_write(path: Path, data: str, *, fsync: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_FILE_MARK, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data, fsync=fsync, suffix=TMP_FILE_MARK)
 
 
 class GitStore:
