@@ -1,0 +1,133 @@
+"""Inventory load: simpul vs ansible-inventory + netbox.netbox.nb_inventory, on >= 2,000 devices.
+
+    .venv/bin/python benches/inventory_load.py [--devices 2000] [--runs 3] [--keep]
+
+Boots a throwaway lab NetBox and loads N devices (spread over 100 SKPD tenants and sites, each with
+an interface and a primary IP) through NetBox's own ORM: the REST API writes ~3 devices/s on this
+machine, which would make seeding, not loading, the benchmark. Then times, on the same NetBox:
+- simpul's loader in-process (paged REST with ?fields=) and the `simpul inventory --json` command;
+- `ansible-inventory --list` with inventory/netbox.yml (nb_inventory, fetch_all).
+Prints seconds, devices/s and the ratio (goal: simpul >= 5x faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+ORM_SEED = """
+from dcim.models import Device, DeviceRole, DeviceType, Interface, Manufacturer, Platform, Site
+from extras.models import Tag
+from ipam.models import IPAddress
+from tenancy.models import Tenant, TenantGroup
+N = __N__
+mf, _ = Manufacturer.objects.get_or_create(slug="mikrotik", defaults={"name": "MikroTik"})
+dt, _ = DeviceType.objects.get_or_create(manufacturer=mf, slug="rb4011", defaults={"model": "RB4011"})
+plats = [Platform.objects.get_or_create(slug=s, defaults={"name": s})[0]
+         for s in ("mikrotik_routeros", "cisco_ios", "arista_eos", "linux")]
+roles = [DeviceRole.objects.get_or_create(slug=s, defaults={"name": s, "color": "2f6a31"})[0]
+         for s in ("skpd-edge", "access-switch")]
+tag, _ = Tag.objects.get_or_create(slug="simpul", defaults={"name": "simpul"})
+group, _ = TenantGroup.objects.get_or_create(slug="skpd", defaults={"name": "SKPD"})
+tenants = [Tenant.objects.get_or_create(slug=f"skpd-{i:03d}", defaults={"name": f"SKPD {i:03d}",
+           "group": group})[0] for i in range(100)]
+sites = [Site.objects.get_or_create(slug=f"kantor-{i:03d}", defaults={"name": f"Kantor {i:03d}",
+         "tenant": tenants[i]})[0] for i in range(100)]
+existing = set(Device.objects.values_list("name", flat=True))
+for i in range(N):
+    name = f"bench-{i:05d}"
+    if name in existing:
+        continue
+    d = Device(name=name, device_type=dt, role=roles[i % 2], platform=plats[i % 4], site=sites[i % 100],
+               tenant=tenants[i % 100])
+    d.save()
+    d.tags.add(tag)
+    itf = Interface(device=d, name="ether1", type="1000base-t")
+    itf.save()
+    ip = IPAddress(address=f"10.{100 + i // 65536}.{(i // 256) % 256}.{i % 256}/16", assigned_object=itf)
+    ip.save()
+    d.primary_ip4 = ip
+    d.save()
+"""
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed: {proc.stderr[-2000:]}")
+    return elapsed, proc.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="leave the throwaway NetBox running")
+    args = parser.parse_args()
+
+    from simpul.inventory import Filters, load_hosts
+    from simpul.lab.netbox_lab import NetBoxLab, Ports, free_port, postgres_reachable_tempdir
+    from simpul.settings import load_settings
+    from simpul.sot.client import connect
+
+    env = dict(os.environ)
+    lab_dir = postgres_reachable_tempdir("simpul-bench-inv-")
+    settings = load_settings(env={**env, "SIMPUL_LAB_DIR": str(lab_dir)}, settings_file=False)
+    lab = NetBoxLab(settings, Ports(http=free_port(), postgres=free_port(), redis=free_port()))
+    state = lab.up()
+    env.update(NETBOX_URL=state.url, NETBOX_TOKEN=state.token)
+    print(f"booted a throwaway NetBox {state.version} at {state.url} in {state.boot_seconds} s")
+    env["NETBOX_API"] = env["NETBOX_URL"]
+    env.pop("SIMPUL_INVENTORY_OVERRIDES", None)
+    env["SIMPUL_SETTINGS"] = "/nonexistent/simpul-bench.toml"
+    try:
+        settings = load_settings(env=env, settings_file=False)
+        api = connect(settings)
+        t0 = time.perf_counter()
+        lab.nbshell(ORM_SEED.replace("__N__", str(args.devices)))
+        print(f"loaded {args.devices} devices through the ORM in {time.perf_counter() - t0:.1f} s")
+
+        inproc = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            hosts = load_hosts(settings, Filters(), api=api)
+            inproc.append(time.perf_counter() - t0)
+        n = len(hosts)
+        cli, ans = [], []
+        for _ in range(args.runs):
+            elapsed, out = timed([str(BIN / "simpul"), "inventory", "--json"], env)
+            cli.append(elapsed)
+            assert len(json.loads(out)["hosts"]) == n
+            elapsed, out = timed(
+                [str(BIN / "ansible-inventory"), "-i", "inventory/netbox.yml", "--list"], env
+            )
+            ans.append(elapsed)
+            assert len(json.loads(out)["_meta"]["hostvars"]) == n
+        m_in, m_cli, m_ans = (statistics.median(x) for x in (inproc, cli, ans))
+        print(f"\n{n} devices, median of {args.runs} runs")
+        print(f"  simpul loader (in-process)       {m_in:7.2f} s  {n / m_in:8.0f} devices/s")
+        print(f"  simpul inventory --json (CLI)    {m_cli:7.2f} s  {n / m_cli:8.0f} devices/s")
+        print(f"  ansible-inventory + nb_inventory {m_ans:7.2f} s  {n / m_ans:8.0f} devices/s")
+        print(f"  ratio ansible / simpul CLI       {m_ans / m_cli:7.1f}x   (goal >= 5x)")
+        print(f"  ratio ansible / simpul loader    {m_ans / m_in:7.1f}x")
+    finally:
+        if not args.keep:
+            lab.down()
+            shutil.rmtree(lab.root.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
