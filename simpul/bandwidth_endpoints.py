@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simpul.core.yaml_lines import YamlPath, line_index, line_of
 from simpul.errors import InputError
 from simpul.settings import Settings
 
@@ -74,13 +75,13 @@ class Endpoints:
     source: str
     server: str
     clients: tuple[Client, ...]
-    lines: dict[tuple[str, ...], int]  # YAML path -> line (1-based), for error messages
+    lines: dict[YamlPath, int]  # YAML path -> line (1-based), for error messages
 
     def client(self, slug: str) -> Client | None:
         return next((c for c in self.clients if c.slug == slug), None)
 
     def line(self, *path: str) -> int | None:
-        return _line_of(self.lines, path)
+        return line_of(self.lines, path)
 
     def require_known(self, known: Iterable[str]) -> None:
         """Every client must be an SKPD of the plan (a typo would silently measure nothing)."""
@@ -96,26 +97,6 @@ class Endpoints:
                 )
 
 
-def _line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
-    """The line of ``path`` or of its nearest parent that has one."""
-    while path:
-        if path in lines:
-            return lines[path]
-        path = path[:-1]
-    return None
-
-
-def _lines(node: yaml.Node | None, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    out: dict[tuple[str, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                sub = (*path, str(key.value))
-                out[sub] = key.start_mark.line + 1
-                out.update(_lines(value, sub))
-    return out
-
-
 _HINTS = {
     "server": "server: HOST, the iperf3 server outside the shaper (iperf3 -s -p PORT)",
     "port": "ports are whole numbers 1-65535",
@@ -126,14 +107,12 @@ _HINTS = {
 }
 
 
-def endpoints_from_data(
-    data: object, source: str, lines: dict[tuple[str, ...], int] | None = None
-) -> Endpoints:
+def endpoints_from_data(data: object, source: str, lines: dict[YamlPath, int] | None = None) -> Endpoints:
     """Parsed YAML -> Endpoints; a missing or malformed field is an InputError naming it."""
     lines = lines or {}
 
-    def line_of(path: tuple[str, ...]) -> int | None:
-        return _line_of(lines, path)
+    def where(path: YamlPath) -> int | None:
+        return line_of(lines, path)
 
     if data is None:
         raise InputError(
@@ -158,7 +137,7 @@ def endpoints_from_data(
         raise InputError(
             message,
             source=source,
-            line=line_of(path),
+            line=where(path),
             field=".".join(path),
             hint=_HINTS.get(name, "fields: server, port_base, clients.SLUG.{host, ssh_port, port}"),
         ) from None
@@ -172,7 +151,7 @@ def endpoints_from_data(
             raise InputError(
                 f"port_base {spec.port_base} gives SKPD {c.slug} port {c.port}, out of range",
                 source=source,
-                line=line_of(("port_base",)),
+                line=where(("port_base",)),
                 field="port_base",
                 hint="lower port_base or give the client its own port:",
             )
@@ -180,7 +159,7 @@ def endpoints_from_data(
             raise InputError(
                 f"SKPD {c.slug} and {seen[c.port]} share iperf3 port {c.port}",
                 source=source,
-                line=line_of(("clients", c.slug)),
+                line=where(("clients", c.slug)),
                 field=f"clients.{c.slug}.port",
                 hint="one iperf3 -s serves one test at a time: give each SKPD its own server port",
             )
@@ -213,7 +192,7 @@ def read_endpoints(path: Path) -> Endpoints:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {exc}", source=source) from None
-    return endpoints_from_data(data, source, _lines(node))
+    return endpoints_from_data(data, source, line_index(node))
 
 
 # --- measuring ---------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ import yaml
 from netutils.config.clean import sanitize_config
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from simpul.core.yaml_lines import line_index, line_of
 from simpul.errors import InputError
 
 SECRET_MASK = "<removed>"
@@ -118,17 +119,6 @@ class ScrubRules(Frozen):
 # loading
 
 
-def _line_index(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _line_index(value, (*path, str(key.value)), out)
-            out[(*path, str(key.value))] = key.start_mark.line + 1  # the key's line, not the value's
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_index(item, (*path, i), out)
-
-
 def _field(path: tuple[str | int, ...]) -> str:
     text = ""
     for part in path:
@@ -174,16 +164,11 @@ def load_scrub_rules(text: str, source: str) -> ScrubRules:
             line=mark.line + 1 if mark is not None else None,
             hint="fix the YAML syntax (quote regexes with single quotes)",
         ) from None
-    lines: dict[tuple[str | int, ...], int] = {}
-    if root is not None:
-        _line_index(root, (), lines)
+    lines = line_index(root)
 
     def err(message: str, path: tuple[str | int, ...], hint: str | None = None) -> InputError:
-        probe = path
-        while probe and probe not in lines:
-            probe = probe[:-1]
         return InputError(
-            message, source=source, line=lines.get(probe), field=_field(path) or None, hint=hint
+            message, source=source, line=line_of(lines, path), field=_field(path) or None, hint=hint
         )
 
     if not isinstance(data, dict):
