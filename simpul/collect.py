@@ -261,11 +261,8 @@ def last_lan_change(backup_repo: Path | None, devices: Iterable[str]) -> dt.date
     None when there is no backup repository or no history (unknown, not "unchanged")."""
     if backup_repo is None or not (Path(backup_repo) / ".git").is_dir():
         return None
-    try:
-        from simpul.store import GitStore
-    except ImportError:  # the backup store is optional for an audit
-        return None
     from simpul.errors import SimpulError
+    from simpul.store import GitStore
 
     try:
         store = GitStore(backup_repo)
