@@ -13,6 +13,7 @@ from simpul.errors import InputError
 from simpul.lab.devices import devices_status, start_devices, stop_devices
 from simpul.lab.drift import apply_drift, list_scenarios, load_scenario
 from simpul.lab.spec import DeviceLab
+from simpul.parsers import strip_ros_prompt
 
 from .conftest import RunningLab, demo_lab, free_port_block
 
@@ -28,7 +29,8 @@ def _run(lab: RunningLab, name: str, *commands: str) -> list[str]:
 
 def _ros_neighbors(lab: RunningLab, name: str) -> list[tuple[str, str, str, str]]:
     (out,) = _run(lab, name, "/ip neighbor print detail")
-    rows = parse_output("mikrotik_routeros", "/ip neighbor print detail", out)
+    # netmiko now and then leaves RouterOS's prompt after the output; simpul's readers drop it too
+    rows = parse_output("mikrotik_routeros", "/ip neighbor print detail", strip_ros_prompt(out))
     return [(r["interface"], r["identity"], r["interface_name"], r["ipv4_address"]) for r in rows]
 
 
