@@ -42,6 +42,7 @@ from jsonschema.exceptions import ValidationError
 from simpul.core.diagram.common import parse_date, parse_ip, parse_subnet
 from simpul.core.diagram.report import DiagramResult, ParseReport, ReadItem
 from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
+from simpul.core.yaml_lines import YamlPath, line_of
 from simpul.errors import InputError
 
 SCHEMA_ID = "https://simpul.example/topology/schema.json"
@@ -116,7 +117,7 @@ DIAGRAM_SCHEMA: dict[str, Any] = {
     },
 }
 
-Path_ = tuple[str | int, ...]
+Path_ = YamlPath
 
 
 class _Loader(yaml.SafeLoader):
@@ -167,13 +168,6 @@ def _to_python(loader: _Loader, node: yaml.Node, path: Path_, lines: dict[Path_,
     return value
 
 
-def _line(lines: dict[Path_, int], path: Path_) -> int | None:
-    probe = tuple(path)
-    while probe not in lines and probe:
-        probe = probe[:-1]
-    return lines.get(probe)
-
-
 def _load(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     loader = _Loader(text)
     try:
@@ -198,13 +192,13 @@ def _load(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
 def _schema_error(errors: list[ValidationError], lines: dict[Path_, int], source: str) -> InputError:
     def where(err: ValidationError) -> tuple[int, str]:
         path = tuple(err.absolute_path)
-        return (_line(lines, path) or 0, _field(path))
+        return (line_of(lines, path) or 0, _field(path))
 
     first = min(errors, key=where)
     path = tuple(first.absolute_path)
     more = f" ({len(errors) - 1} more error(s) after fixing this one)" if len(errors) > 1 else ""
     field = _field(path)
-    line = _line(lines, path)
+    line = line_of(lines, path)
     if first.validator == "required" and first.message.endswith("is a required property"):
         missing = first.message.split("'")[1]
         field = _field((*path, missing))
@@ -213,7 +207,7 @@ def _schema_error(errors: list[ValidationError], lines: dict[Path_, int], source
         extra = [k for k in first.instance if k not in allowed]
         if extra:  # point at the unexpected key itself
             field = _field((*path, extra[0]))
-            line = _line(lines, (*path, extra[0]))
+            line = line_of(lines, (*path, extra[0]))
     return InputError(
         first.message + more,
         source=source,
@@ -234,21 +228,21 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
         raise _schema_error(errors, lines, source)
 
     read: list[ReadItem] = []
-    date = parse_date(str(data["date"]), source=source, line=_line(lines, ("date",)), field="date")
-    read.append(ReadItem(kind="skpd", ref=f"line {_line(lines, ('skpd',))}", summary=data["skpd"]))
-    read.append(ReadItem(kind="date", ref=f"line {_line(lines, ('date',))}", summary=date.isoformat()))
+    date = parse_date(str(data["date"]), source=source, line=line_of(lines, ("date",)), field="date")
+    read.append(ReadItem(kind="skpd", ref=f"line {line_of(lines, ('skpd',))}", summary=data["skpd"]))
+    read.append(ReadItem(kind="date", ref=f"line {line_of(lines, ('date',))}", summary=date.isoformat()))
 
     devices: list[TopoDevice] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(data.get("devices", [])):
-        line = _line(lines, ("devices", i))
+        line = line_of(lines, ("devices", i))
         name = raw["name"].strip()
         key = device_key(name)
         if key in seen:
             raise InputError(
                 f"duplicate hostname {name!r} (first at line {seen[key]})",
                 source=source,
-                line=_line(lines, ("devices", i, "name")),
+                line=line_of(lines, ("devices", i, "name")),
                 field=f"devices[{i}].name",
                 hint="hostnames are compared case-insensitively; give each device one entry",
             )
@@ -262,7 +256,10 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
             mgmt_ip=None
             if ip is None
             else parse_ip(
-                ip, source=source, line=_line(lines, ("devices", i, "mgmt_ip")), field=f"devices[{i}].mgmt_ip"
+                ip,
+                source=source,
+                line=line_of(lines, ("devices", i, "mgmt_ip")),
+                field=f"devices[{i}].mgmt_ip",
             ),
         )
         devices.append(device)
@@ -277,7 +274,7 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
                 raise InputError(
                     f"link to unknown device {end['device']!r}",
                     source=source,
-                    line=_line(lines, ("links", i, side, "device")),
+                    line=line_of(lines, ("links", i, side, "device")),
                     field=f"links[{i}].{side}.device",
                     hint="declare the device under devices: or fix the name",
                 )
@@ -286,19 +283,19 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
         link = TopoLink(a=ends[0], b=ends[1])
         links.append(link)
         read.append(
-            ReadItem(kind="link", ref=f"line {_line(lines, ('links', i))}", summary=describe_link(link))
+            ReadItem(kind="link", ref=f"line {line_of(lines, ('links', i))}", summary=describe_link(link))
         )
 
     vlans: list[Vlan] = []
     vids: dict[int, int] = {}
     for i, raw in enumerate(data.get("vlans", [])):
-        line = _line(lines, ("vlans", i))
+        line = line_of(lines, ("vlans", i))
         vid = int(raw["vid"])
         if vid in vids:
             raise InputError(
                 f"VLAN {vid} declared twice (first at line {vids[vid]})",
                 source=source,
-                line=_line(lines, ("vlans", i, "vid")),
+                line=line_of(lines, ("vlans", i, "vid")),
                 field=f"vlans[{i}].vid",
                 hint="give each VLAN one entry",
             )
@@ -310,7 +307,7 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
             subnet=None
             if subnet is None
             else parse_subnet(
-                subnet, source=source, line=_line(lines, ("vlans", i, "subnet")), field=f"vlans[{i}].subnet"
+                subnet, source=source, line=line_of(lines, ("vlans", i, "subnet")), field=f"vlans[{i}].subnet"
             ),
         )
         vlans.append(vlan)
