@@ -80,8 +80,8 @@ def main() -> None:
 
     from simpul.inventory import Filters, load_hosts
     from simpul.lab.netbox_lab import NetBoxLab, Ports, free_port, postgres_reachable_tempdir
+    from simpul.netbox.client import connect
     from simpul.settings import load_settings
-    from simpul.sot.client import connect
 
     env = dict(os.environ)
     lab_dir = postgres_reachable_tempdir("simpul-bench-inv-")

@@ -240,7 +240,7 @@ def write_snapshots(snapshots: Mapping[str, Snapshot], out_dir: Path) -> dict[st
 def load_collect_hosts(settings: Any, filters: Any, api: Any = None) -> tuple[list[Any], dict[str, str]]:
     """The inventory hosts (lab/user overrides applied) and NetBox's primary IP of each, in one read."""
     from simpul.inventory import host_from_device, iter_devices, load_overrides
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = api or connect(settings)
     overrides = load_overrides(settings.inventory_overrides)

@@ -178,7 +178,7 @@ def iter_devices(api: Any, filters: Filters) -> Iterator[dict[str, Any]]:
 
 
 def load_hosts(settings: Settings, filters: Filters, api: Any = None) -> list[InventoryHost]:
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = api or connect(settings)
     overrides = load_overrides(settings.inventory_overrides)

@@ -67,7 +67,7 @@ class LabNetBox:
         return load_settings(env=env, settings_file=False)
 
     def api(self):  # type: ignore[no-untyped-def]
-        from simpul.sot.client import connect
+        from simpul.netbox.client import connect
 
         return connect(self.settings())
 
@@ -90,8 +90,8 @@ def netbox() -> Iterator[LabNetBox]:
 @pytest.fixture(scope="session")
 def _seeded_point(netbox: LabNetBox) -> str:
     """Bootstrap + demo seed once per session, saved as the ``seeded`` reset point."""
-    from simpul.sot.bootstrap import bootstrap
-    from simpul.sot.seed import load_demo, seed_regency
+    from simpul.netbox.bootstrap import bootstrap
+    from simpul.netbox.seed import load_demo, seed_regency
 
     netbox.lab.reset("base")
     api = netbox.api()

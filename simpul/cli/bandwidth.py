@@ -64,8 +64,8 @@ def _source(plan_file: Path | None) -> tuple[Plan, Any, Any]:
     """(plan, SotBandwidth or None, pynetbox api or None)."""
     if plan_file is not None:
         return read_plan_file(plan_file), None, None
-    from simpul.sot import bandwidth as sot_bw
-    from simpul.sot.client import connect
+    from simpul.netbox import bandwidth as sot_bw
+    from simpul.netbox.client import connect
 
     api = connect(settings())
     sot = sot_bw.load(api)
@@ -172,7 +172,7 @@ def propose_command(
             raise InputError(
                 "--weight-field reads tenant custom fields: use NetBox, not --plan", field="--plan"
             )
-        from simpul.sot import bandwidth as sot_bw
+        from simpul.netbox import bandwidth as sot_bw
 
         weights = sot_bw.weights(sot, weight_field)
     if commit and sot is None:
@@ -187,7 +187,7 @@ def propose_command(
         raise BandwidthError("the proposal fails the check: " + "; ".join(v.message for v in remaining))
     written = 0
     if commit and changes and sot is not None:
-        from simpul.sot import bandwidth as sot_bw
+        from simpul.netbox import bandwidth as sot_bw
 
         written = sot_bw.write_allocations(api, sot, proposal)
     if as_json:
@@ -401,9 +401,9 @@ def apply_command(
 
     from nornir_tasks.bandwidth import TARGETS, bandwidth_apply, bandwidth_apply_ios, bandwidth_apply_routeros
     from simpul.inventory import Filters, build_nornir
-    from simpul.sot import bandwidth as sot_bw
-    from simpul.sot.bandwidth import CORE_ROLE
-    from simpul.sot.client import connect
+    from simpul.netbox import bandwidth as sot_bw
+    from simpul.netbox.bandwidth import CORE_ROLE
+    from simpul.netbox.client import connect
 
     cfg = settings()
     api = connect(cfg)

@@ -143,7 +143,7 @@ def export_topology(source: str, skpd: str, snapshot: Path | None) -> Any:
             raise InputError(
                 "--snapshot is for --from live", field="--snapshot", hint="drop it or use --from live"
             )
-        from simpul.sot.topology import load_skpd_topology
+        from simpul.netbox.topology import load_skpd_topology
 
         return load_skpd_topology(load_settings(), skpd)
     if snapshot is not None:

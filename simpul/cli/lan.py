@@ -120,7 +120,7 @@ def _load_netbox(skpd: str | None) -> Topology:
             hint="state `skpd:` in the diagram (or `SKPD: slug` in a draw.io note) or pass --skpd",
         )
     try:
-        from simpul.sot.topology import load_skpd_topology
+        from simpul.netbox.topology import load_skpd_topology
     except ImportError as err:
         raise SimpulError(
             f"the NetBox view is not available in this installation ({err})",
@@ -377,10 +377,10 @@ def audit_command(
     from simpul.cli.inventory import filters_from
     from simpul.collect import audit_skpd, last_lan_change
     from simpul.core.audit import AuditRun, exit_code, summarise
+    from simpul.netbox.client import connect
+    from simpul.netbox.topology import load_regency_name, load_skpd_facts, load_skpd_topologies
     from simpul.report import write_report
     from simpul.settings import load_settings
-    from simpul.sot.client import connect
-    from simpul.sot.topology import load_regency_name, load_skpd_facts, load_skpd_topologies
 
     threshold = parse_fail_on(fail_on)
     s = load_settings()

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from simpul.cli._common import console, emit_json, handles_errors, settings
 from simpul.errors import InputError
-from simpul.sot.upsert import Counts
+from simpul.netbox.upsert import Counts
 
 app = typer.Typer(
     help="The Pemda model in NetBox: bootstrap (custom fields, roles, platforms, tags) and seed.",
@@ -40,8 +40,8 @@ def _report(title: str, counts: Counts, seconds: float, as_json: bool) -> None:
 @handles_errors
 def bootstrap_command(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Create (idempotently) the tenant group skpd, SKPD custom fields, device roles, platforms, tags."""
-    from simpul.sot.bootstrap import bootstrap
-    from simpul.sot.client import connect
+    from simpul.netbox.bootstrap import bootstrap
+    from simpul.netbox.client import connect
 
     api = connect(settings())
     start = time.perf_counter()
@@ -60,7 +60,7 @@ def seed_command(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Load a regency into NetBox (bootstrap included); the file is fully validated first."""
-    from simpul.sot.seed import load_demo, load_seed_file, seed_regency
+    from simpul.netbox.seed import load_demo, load_seed_file, seed_regency
 
     if demo == (file is not None):
         raise InputError(
@@ -90,7 +90,7 @@ def seed_command(
                 "seed file is valid: " + ", ".join(f"{v} {k}" for k, v in facts.items() if k != "valid")
             )
         return
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = connect(settings())
     start = time.perf_counter()

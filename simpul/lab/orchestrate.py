@@ -152,9 +152,9 @@ class Lab:
     # ------------------------------------------------------------------ up
     def ensure_seeded(self) -> bool:
         """Bootstrap + demo regency once; afterwards the ``seeded`` reset point holds it."""
-        from simpul.sot.bootstrap import bootstrap
-        from simpul.sot.client import connect
-        from simpul.sot.seed import load_demo, seed_regency
+        from simpul.netbox.bootstrap import bootstrap
+        from simpul.netbox.client import connect
+        from simpul.netbox.seed import load_demo, seed_regency
 
         snapshots = self.netbox.status().get("snapshots")
         if isinstance(snapshots, list) and "seeded" in snapshots:
@@ -173,7 +173,7 @@ class Lab:
         return load_settings(env=env, settings_file=False)
 
     def device_spec(self) -> tuple[DeviceLab, list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
-        from simpul.sot.client import connect
+        from simpul.netbox.client import connect
 
         data = fetch_regency(connect(self._nb_settings()))
         creds = lab_secrets(self.paths.root)

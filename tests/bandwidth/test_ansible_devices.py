@@ -19,7 +19,7 @@ import pytest
 
 from simpul.core.bandwidth_diff import ios_owned_text, routeros_remediation
 from simpul.inventory import Filters, build_nornir
-from simpul.sot import bandwidth as sot_bw
+from simpul.netbox import bandwidth as sot_bw
 from simpul.templates.bandwidth import render_bandwidth
 
 pytestmark = [pytest.mark.netbox, pytest.mark.devices, pytest.mark.slow]

@@ -17,7 +17,7 @@ import pytest
 from nornir_tasks.bandwidth import bandwidth_apply_routeros, routeros_running
 from simpul.core.bandwidth_diff import parse_ros_export, routeros_remediation
 from simpul.inventory import Filters, build_nornir
-from simpul.sot import bandwidth as sot_bw
+from simpul.netbox import bandwidth as sot_bw
 from simpul.templates.bandwidth import render_bandwidth
 
 pytestmark = [pytest.mark.netbox, pytest.mark.devices, pytest.mark.slow]

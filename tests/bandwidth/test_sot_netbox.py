@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from simpul.core.bandwidth import check
-from simpul.sot import bandwidth as sot_bw
+from simpul.netbox import bandwidth as sot_bw
 
 pytestmark = [pytest.mark.netbox, pytest.mark.slow]
 

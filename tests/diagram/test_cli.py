@@ -116,15 +116,15 @@ def test_lan_diff_new_submission_shows_what_changed(simpul: Callable[..., Result
 def test_lan_diff_netbox_view_side_by_side(
     simpul: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Stand-in for the lead's simpul.sot.topology (not written yet, and this test must not need NetBox):
+    # Stand-in for the lead's simpul.netbox.topology (not written yet, and this test must not need NetBox):
     # the "NetBox" view is the disdik diagram without sw-disdik-01.
     def load_skpd_topology(settings: object, skpd: str) -> Topology:
         t = parse_diagram(DISDIK.read_text(), source="netbox").topology
         return t.model_copy(update={"view": View.NETBOX, "devices": t.devices[:1], "links": ()})
 
-    fake = types.ModuleType("simpul.sot.topology")
+    fake = types.ModuleType("simpul.netbox.topology")
     fake.load_skpd_topology = load_skpd_topology  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "simpul.sot.topology", fake)
+    monkeypatch.setitem(sys.modules, "simpul.netbox.topology", fake)
     result = simpul(
         "lan", "diff", "--diagram", DISDIK, "--against", DATA / "disdik-snapshot.json", "--netbox", "--json"
     )

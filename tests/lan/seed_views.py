@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from simpul.core.topology import Topology
-from simpul.sot.topology import netbox_topology
+from simpul.netbox.topology import netbox_topology
 
 
 @lru_cache(maxsize=1)
@@ -15,7 +15,7 @@ def seed() -> dict[str, Any]:
 
     import yaml
 
-    return dict(yaml.safe_load(resources.files("simpul.sot").joinpath("demo_regency.yaml").read_text()))
+    return dict(yaml.safe_load(resources.files("simpul.netbox").joinpath("demo_regency.yaml").read_text()))
 
 
 def mandiri_tik() -> dict[str, Any]:

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from simpul.errors import NetBoxAuthError, NetBoxVersionError, SettingsError
+from simpul.netbox.client import connect
 from simpul.settings import load_settings
-from simpul.sot.client import connect
 
 TOKEN = "nbt_abcdefghijkl.0123456789abcdef0123456789abcdef01234567"
 

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from simpul.sot import _make_demo
-from simpul.sot.seed import SeedFile, load_demo, scaled_regency, validate_seed
+from simpul.netbox import _make_demo
+from simpul.netbox.seed import SeedFile, load_demo, scaled_regency, validate_seed
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def _cable_between(demo: SeedFile, a: tuple[str, str], b: tuple[str, str]) -> bo
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
-    assert _make_demo.main(["--check"]) == 0, "run: python -m simpul.sot._make_demo"
+    assert _make_demo.main(["--check"]) == 0, "run: python -m simpul.netbox._make_demo"
 
 
 def test_size_and_platforms(demo: SeedFile) -> None:

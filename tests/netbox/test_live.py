@@ -71,7 +71,7 @@ def test_seed_demo_twice_creates_and_updates_nothing_the_second_time(seeded_twic
 
 
 def test_demo_is_in_netbox(seeded_twice: Any, nb: pynetbox.api) -> None:
-    from simpul.sot.seed import load_demo
+    from simpul.netbox.seed import load_demo
 
     demo = {t.slug for t in load_demo().tenants}  # other tests may add their own SKPD
     tenants = [t for t in nb.tenancy.tenants.filter(group="skpd") if t.slug in demo]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from simpul.sot.seed import load_seed_file, validate_seed
+from simpul.netbox.seed import load_seed_file, validate_seed
 
 GOOD = """\
 version: 1
@@ -279,7 +279,7 @@ def test_missing_file_and_no_argument(tmp_path: Path, cli: Any) -> None:
 
 def test_api_validates_a_dict_too() -> None:
     """``seed_regency(api, dict)`` validates the dict the same way (used by benches)."""
-    from simpul.sot.seed import SeedFileError
+    from simpul.netbox.seed import SeedFileError
 
     with pytest.raises(SeedFileError) as info:
         validate_seed({"region": {"name": "K", "slug": "k"}, "tenants": [{"slug": "A b", "name": "x"}]})

@@ -175,7 +175,7 @@ def _check_tenant(api: Any, skpd: str) -> None:
 
 def load_skpd_topology(settings: Settings, skpd: str, api: Any = None) -> Topology:
     """The SKPD's LAN as NetBox documents it (``view=netbox``)."""
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = api or connect(settings)
     _check_tenant(api, skpd)
@@ -228,7 +228,7 @@ def load_skpd_topologies(
 ) -> dict[str, Topology]:
     """The NetBox view of every SKPD (or of ``skpds``), from one bulk read; an SKPD with nothing
     documented gets an empty topology."""
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = api or connect(settings)
     raw = fetch_regency_lans(api)
@@ -238,7 +238,7 @@ def load_skpd_topologies(
 
 def load_regency_name(settings: Settings, api: Any = None) -> str:
     """The name of the top-level region (the regency), or "Pemda" when NetBox has none."""
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = api or connect(settings)
     regions = [r for r in _paged(api, "dcim/regions", [("fields", "id,name,parent")]) if not r.get("parent")]
@@ -277,7 +277,7 @@ def skpd_info(tenant: Mapping[str, Any]) -> SkpdInfo:
 
 def load_skpd_facts(settings: Settings, api: Any = None) -> list[SkpdInfo]:
     """Every SKPD (tenants of group ``skpd``), sorted by slug."""
-    from simpul.sot.client import connect
+    from simpul.netbox.client import connect
 
     api = api or connect(settings)
     tenants = _paged(

@@ -1,6 +1,6 @@
 """``simpul netbox seed``: load a whole regency (YAML) into NetBox through one idempotent upsert.
 
-The same code serves the built-in demo (``--demo``: ``simpul/sot/demo_regency.yaml``) and a
+The same code serves the built-in demo (``--demo``: ``simpul/netbox/demo_regency.yaml``) and a
 Pemda's own file. A seed file is validated completely -- shape (pydantic, ``extra="forbid"``) and
 references (a cable to an unknown interface, a prefix naming an unknown tenant, ...) -- before
 anything is written; every problem is reported as ``file:line: field: message``.
@@ -15,7 +15,7 @@ Examples:
     ...                             "site": "s", "device_type": "d"}]})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    simpul.sot.seed.SeedFileError: devices[0].platform: unknown platform 'cisco-ios'; known: ... (+2 more)
+    simpul.netbox.seed.SeedFileError: devices[0].platform: unknown platform 'cisco-ios'; known: ... (+2 more)
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simpul.errors import InputError
+from simpul.netbox.bootstrap import ROLES, TAGS, bootstrap, manufacturers, platform_manufacturer
+from simpul.netbox.upsert import Counts, Upserter, keyed
 from simpul.platforms import PLATFORMS
-from simpul.sot.bootstrap import ROLES, TAGS, bootstrap, manufacturers, platform_manufacturer
-from simpul.sot.upsert import Counts, Upserter, keyed
 
 log = logging.getLogger(__name__)
 
@@ -365,12 +365,12 @@ def _display(path: Path) -> str:
 
 
 def demo_path() -> Path:
-    return Path(str(resources.files("simpul.sot").joinpath(DEMO_FILE)))
+    return Path(str(resources.files("simpul.netbox").joinpath(DEMO_FILE)))
 
 
 def load_demo() -> SeedFile:
     """The built-in demo regency (Kabupaten Sekadau), validated."""
-    return load_seed_file(demo_path(), display="simpul/sot/demo_regency.yaml")
+    return load_seed_file(demo_path(), display="simpul/netbox/demo_regency.yaml")
 
 
 def load_seed_file(path: Path | str, display: str | None = None) -> SeedFile:

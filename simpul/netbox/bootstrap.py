@@ -17,8 +17,8 @@ from typing import Any
 
 import pynetbox
 
+from simpul.netbox.upsert import Counts, Upserter
 from simpul.platforms import PLATFORMS, PlatformSpec
-from simpul.sot.upsert import Counts, Upserter
 
 TENANT_GROUP = {"name": "SKPD", "slug": "skpd", "description": "Satuan Kerja Perangkat Daerah"}
 
