@@ -1,17 +1,13 @@
-"""Nornir task: fetch one device's running config as raw text (processing is simpul.backup's).
+"""Nornir task: fetch one device's running config as raw text (processing is simpul.services.backup's).
 
-What is fetched, per platform (the NetBox platform slug, ``host.data["netbox_platform"]``, else
-``host.platform``):
-
-- ``cisco_ios``, ``arista_eos``: ``show running-config`` in enable mode (netmiko);
-- ``mikrotik_routeros``: ``/export`` (RouterOS prints secrets only with ``show-sensitive``; simpul
-  scrubs whatever comes, so either works);
-- ``linux``: the network-relevant state, each command under a ``### <command>`` header and a final
-  ``### end`` (:data:`LINUX_COMMANDS`): addresses, links, routes, policy rules, forwarding, and the
-  ifupdown file. Chosen to be readable, stable between runs, and enough to rebuild the network side.
+What is fetched is the platform's ``backup_commands`` in the one platform table
+(:mod:`simpul.devices.platforms`): ``show running-config`` in enable mode on IOS/EOS, ``/export`` on
+RouterOS, and on Linux the network-relevant state, each command under a ``### <command>`` header and
+a final ``### end``.
 
 The task reads the session itself (not netmiko ``send_command``) so that a device closing the
-session mid-output is reported as such at once instead of after the read timeout.
+session mid-output is reported as such at once instead of after the read timeout; the read goes to
+the raw channel, not through netmiko's logging (a config read here still holds its secrets).
 The connection is closed at the end of the task: a backup of 500 devices keeps none open.
 """
 
@@ -25,40 +21,10 @@ from typing import Any
 from nornir.core.task import Result, Task
 
 from simpul.core.scrub import LINUX_END, LINUX_SECTION
+from simpul.devices.outcomes import CommandTimeout, DeviceDisconnected
+from simpul.devices.platforms import PLATFORMS, PlatformSpec, platform_of, platform_slug
 
-LINUX_COMMANDS: tuple[str, ...] = (
-    "hostname",
-    "ip -br addr",
-    "ip -d link show",
-    "ip route show table all",
-    "ip -6 route show",
-    "ip rule show",
-    "sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding",
-    "cat /etc/network/interfaces 2>/dev/null",
-)
-COMMANDS: dict[str, tuple[str, ...]] = {
-    "cisco_ios": ("show running-config",),
-    "arista_eos": ("show running-config",),
-    "mikrotik_routeros": ("/export",),
-    "linux": LINUX_COMMANDS,
-}
 DEFAULT_READ_TIMEOUT = 60.0
-
-
-class DeviceDisconnected(ConnectionError):
-    """The device closed the session before the command finished."""
-
-
-class CommandTimeout(TimeoutError):
-    """The device stopped answering in the middle of a command."""
-
-
-class UnsupportedPlatform(ValueError):
-    """simpul does not know how to back up this platform."""
-
-
-def backup_platform(host: Any) -> str:
-    return str(host.data.get("netbox_platform") or host.platform or "")
 
 
 def _closed(conn: Any) -> bool:
@@ -120,39 +86,38 @@ def run_command(conn: Any, command: str, timeout: float, newline: str | None = N
     return "\n".join(lines).strip("\n") + "\n"
 
 
-def fetch_config(conn: Any, platform: str, timeout: float) -> str:
+def fetch_config(conn: Any, spec: PlatformSpec, timeout: float) -> str:
     """The raw config text of an open netmiko connection."""
-    if platform not in COMMANDS:
-        raise UnsupportedPlatform(f"no backup command for platform {platform!r}")
-    if platform in ("cisco_ios", "arista_eos") and not conn.check_enable_mode():
+    if spec.enable and not conn.check_enable_mode():
         conn.enable()
-    if platform != "linux":
-        return run_command(
-            conn, COMMANDS[platform][0], timeout, "\r" if platform == "mikrotik_routeros" else None
-        )
-    parts = []
-    for command in LINUX_COMMANDS:
-        parts.append(f"{LINUX_SECTION}{command}\n{run_command(conn, command, timeout)}")
-    parts.append(LINUX_END + "\n")
-    return "".join(parts)
+    if not spec.sectioned_backup:
+        return run_command(conn, spec.backup_commands[0], timeout, spec.newline)
+    parts = [
+        f"{LINUX_SECTION}{command}\n{run_command(conn, command, timeout, spec.newline)}"
+        for command in spec.backup_commands
+    ]
+    return "".join(parts) + LINUX_END + "\n"
 
 
 def backup_config(task: Task) -> Result:
     """Fetch the running config of ``task.host``; ``result`` is the raw text (secrets included).
 
     Never changes the device: ``changed`` is always False (whether the *backup* changed is decided
-    by simpul.backup against the git repo). Raises on any failure; Nornir records the exception.
+    against the git repo). Raises on any failure; Nornir records the exception.
     """
     host = task.host
-    platform = backup_platform(host)
+    spec = platform_of(host)
     timeout = float(host.get("backup_read_timeout", DEFAULT_READ_TIMEOUT))
-    if platform not in COMMANDS:
-        raise UnsupportedPlatform(f"no backup command for platform {platform!r}")
     try:
         conn = host.get_connection("netmiko", task.nornir.config)
-        text = fetch_config(conn, platform, timeout)
+        text = fetch_config(conn, spec, timeout)
     finally:
         # a broken session may fail to close cleanly; it is gone either way
         with contextlib.suppress(Exception):
             host.close_connection("netmiko")
     return Result(host=host, result=text, changed=False)
+
+
+# transitional names for callers not yet on the service layer (removed with simpul/backup.py)
+backup_platform = platform_slug
+COMMANDS = {slug: spec.backup_commands for slug, spec in PLATFORMS.items()}

@@ -16,9 +16,14 @@ Examples:
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class SimpulError(Exception):
-    """Root of every error simpul raises on purpose."""
+    """Root of every error simpul raises on purpose.
+
+    Anything else that reaches the CLI is a bug: exit code 3, a one-line message and a crash file.
+    """
 
     code = "E1000"
     exit_code = 2
@@ -113,6 +118,46 @@ class BandwidthError(SimpulError):
     """A bandwidth allocation cannot be planned, rendered or pushed."""
 
     code = "E6001"
+
+
+class DeviceError(SimpulError):
+    """One device could not do what was asked. ``category`` says why, in one word users can filter on.
+
+    Raised (or recorded) per device: one device failing never stops the others, and the run's exit
+    code is 1, not 2. The message is simpul's own words, censored, never the device's output.
+
+    >>> err = DeviceError("timeout", "the device did not answer in time", device="rtr-disdik")
+    >>> err.render(), err.exit_code, err.reason
+    ('E8003 rtr-disdik: the device did not answer in time', 1, 'timeout: the device did not answer in time')
+    """
+
+    code = "E8000"
+    exit_code = 1
+    CODES: ClassVar[dict[str, str]] = {
+        "unreachable": "E8001",
+        "auth": "E8002",
+        "timeout": "E8003",
+        "disconnected": "E8004",
+        "bad_output": "E8005",
+        "rejected": "E8006",
+        "refused": "E8007",
+        "error": "E8000",
+    }
+
+    def __init__(
+        self, category: str, message: str, *, device: str | None = None, hint: str | None = None
+    ) -> None:
+        if category not in self.CODES:
+            raise ValueError(f"unknown device error category {category!r}")
+        super().__init__(message, source=device, hint=hint)
+        self.category = category
+        self.device = device
+        self.code = self.CODES[category]
+
+    @property
+    def reason(self) -> str:
+        """``category: message``: the one line a summary, a status file or a report shows."""
+        return f"{self.category}: {self.message}"
 
 
 class ReportError(SimpulError):

@@ -2,8 +2,14 @@
 
 ``load_hosts`` asks NetBox's REST API for devices with only the fields simpul needs (NetBox 4's
 ``?fields=``), page by page, never one call per device, and turns each into an ``InventoryHost``.
-``build_nornir`` hands those to Nornir with connection options from the one platform map
-(``simpul.platforms``). The Ansible side (``inventory/netbox.yml``: netbox.netbox.nb_inventory)
+``simpul.devices.runner.build_nornir`` hands those to Nornir with connection options from the one
+platform table (``simpul.devices.platforms``).
+
+In the lab (an overrides file with ``"lab": true``), a device the lab does not simulate is
+*refused*: it keeps no address (``hostname`` None) and ``refused`` says why, so nothing ever tries
+to reach its NetBox address, which is somewhere on a real network.
+
+The Ansible side (``inventory/netbox.yml``: netbox.netbox.nb_inventory)
 forms the same groups with ``keyed_groups``; a test holds the two to the same hosts and groups.
 
 Groups: ``skpd_<tenant>``, ``role_<role>``, ``platform_<platform>``, ``site_<site>``, ``tag_<tag>``
@@ -20,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from simpul.errors import InputError
-from simpul.platforms import PLATFORMS
+from simpul.netbox.client import get_all
 from simpul.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEVICE_FIELDS = "id,name,status,primary_ip4,platform,role,site,tenant,tags,device_type"
-PAGE_SIZE = 1000
+NOT_SIMULATED = "not simulated in the lab"
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class InventoryHost:
     tags: tuple[str, ...] = ()
     model: str | None = None
     groups: tuple[str, ...] = field(default=())
+    refused: str | None = None  # why no connection may be tried (e.g. not simulated in the lab)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -88,21 +95,33 @@ class InventoryHost:
         }
 
 
-def host_from_device(dev: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]]) -> InventoryHost:
+@dataclass(frozen=True)
+class Overrides:
+    """Per-host hostname/port overrides; ``lab``: only the hosts listed may be contacted."""
+
+    hosts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    lab: bool = False
+
+
+def host_from_device(dev: Mapping[str, Any], overrides: Overrides | None = None) -> InventoryHost:
     """Turn one NetBox device (REST JSON) into an inventory host.
 
     >>> dev = {"name": "rtr-disdik", "primary_ip4": {"address": "10.20.3.1/24"},
     ...        "platform": {"slug": "mikrotik_routeros"}, "role": {"slug": "skpd-edge"},
     ...        "site": {"slug": "disdik"}, "tenant": {"slug": "disdik"}, "tags": [{"slug": "simpul"}]}
-    >>> h = host_from_device(dev, {})
-    >>> h.hostname, h.port
-    ('10.20.3.1', 22)
+    >>> h = host_from_device(dev)
+    >>> h.hostname, h.port, h.refused
+    ('10.20.3.1', 22, None)
     >>> h.groups  # doctest: +NORMALIZE_WHITESPACE
     ('skpd_disdik', 'role_skpd_edge', 'platform_mikrotik_routeros', 'site_disdik',
      'tag_simpul')
-    >>> host_from_device(dev, {"rtr-disdik": {"hostname": "127.0.0.1", "port": 20001}}).port
+    >>> host_from_device(dev, Overrides({"rtr-disdik": {"hostname": "127.0.0.1", "port": 20001}})).port
     20001
+    >>> lab = host_from_device(dev, Overrides({}, lab=True))
+    >>> lab.hostname, lab.refused
+    (None, 'not simulated in the lab')
     """
+    overrides = overrides or Overrides()
 
     def slug(key: str) -> str | None:
         obj = dev.get(key)
@@ -111,10 +130,13 @@ def host_from_device(dev: Mapping[str, Any], overrides: Mapping[str, Mapping[str
     ip = dev.get("primary_ip4")
     hostname = ip["address"].split("/")[0] if isinstance(ip, Mapping) and ip.get("address") else None
     port = 22
-    override = overrides.get(dev["name"])
+    refused = None
+    override = overrides.hosts.get(dev["name"])
     if override:
         hostname = str(override.get("hostname", hostname))
         port = int(override.get("port", port))
+    elif overrides.lab:
+        hostname, refused = None, NOT_SIMULATED  # its NetBox address is on a real network
     tags = tuple(sorted(t["slug"] for t in dev.get("tags") or []))
     skpd, role, platform, site = slug("tenant"), slug("role"), slug("platform"), slug("site")
     groups = []
@@ -135,13 +157,14 @@ def host_from_device(dev: Mapping[str, Any], overrides: Mapping[str, Mapping[str
         tags=tags,
         model=model,
         groups=tuple(groups),
+        refused=refused,
     )
 
 
-def load_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
-    """The lab's (or a user's) per-host hostname/port overrides: ``{"hosts": {NAME: {...}}}``."""
+def load_overrides(path: Path | None) -> Overrides:
+    """The lab's (or a user's) per-host overrides: ``{"lab": bool, "hosts": {NAME: {...}}}``."""
     if path is None:
-        return {}
+        return Overrides()
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -155,26 +178,12 @@ def load_overrides(path: Path | None) -> dict[str, dict[str, Any]]:
     hosts = data.get("hosts") if isinstance(data, dict) else None
     if not isinstance(hosts, dict):
         raise InputError("expected an object with a 'hosts' mapping", source=str(path), field="hosts")
-    return hosts
+    return Overrides(hosts=hosts, lab=bool(data.get("lab", False)))
 
 
 def iter_devices(api: Any, filters: Filters) -> Iterator[dict[str, Any]]:
     """Devices as plain JSON, page by page (NetBox 4 ``?fields=`` keeps each page small)."""
-    session = api.http_session
-    url = f"{api.base_url}/dcim/devices/"
-    params: list[tuple[str, str]] | None = [
-        *filters.params(),
-        ("fields", DEVICE_FIELDS),
-        ("limit", str(PAGE_SIZE)),
-        ("ordering", "name"),
-    ]
-    headers = {"Authorization": f"Bearer {api.token}", "Accept": "application/json"}
-    while url:
-        resp = session.get(url, params=params, headers=headers, timeout=60)
-        resp.raise_for_status()
-        page = resp.json()
-        yield from page["results"]
-        url, params = page.get("next"), None
+    return get_all(api, "dcim/devices", [*filters.params(), ("ordering", "name")], fields=DEVICE_FIELDS)
 
 
 def load_hosts(settings: Settings, filters: Filters, api: Any = None) -> list[InventoryHost]:
@@ -183,88 +192,6 @@ def load_hosts(settings: Settings, filters: Filters, api: Any = None) -> list[In
     api = api or connect(settings)
     overrides = load_overrides(settings.inventory_overrides)
     return [host_from_device(dev, overrides) for dev in iter_devices(api, filters) if dev.get("name")]
-
-
-def nornir_host_data(host: InventoryHost) -> dict[str, Any]:
-    return {
-        "skpd": host.skpd,
-        "role": host.role,
-        "site": host.site,
-        "netbox_platform": host.platform,
-        "model": host.model,
-        "tags": list(host.tags),
-    }
-
-
-def build_nornir(
-    settings: Settings,
-    filters: Filters | None = None,
-    hosts: list[InventoryHost] | None = None,
-    workers: int | None = None,
-) -> Any:
-    """A ``Nornir`` over the hosts, with credentials from settings and options from the platform map."""
-    from nornir.core import Nornir
-    from nornir.core.inventory import (
-        ConnectionOptions,
-        Defaults,
-        Group,
-        Groups,
-        Host,
-        Hosts,
-        Inventory,
-        ParentGroups,
-    )
-    from nornir.core.plugins.connections import ConnectionPluginRegister
-    from nornir.core.plugins.runners import RunnersPluginRegister
-
-    if hosts is None:
-        hosts = load_hosts(settings, filters or Filters())
-    defaults = Defaults(username=settings.device_username, password=settings.device_password)
-    nr_hosts = Hosts()
-    nr_groups = Groups()
-    for name in sorted({g for h in hosts for g in h.groups}):
-        nr_groups[name] = Group(name=name, defaults=defaults)
-    for h in hosts:
-        spec = PLATFORMS.get(h.platform or "")
-        options: dict[str, ConnectionOptions] = {}
-        if spec is not None:
-            options["netmiko"] = ConnectionOptions(
-                platform=spec.netmiko,
-                extras={
-                    "secret": settings.device_enable_secret or settings.device_password,
-                    "timeout": settings.device_timeout,
-                    "conn_timeout": settings.device_timeout,
-                    "banner_timeout": settings.device_timeout,
-                    "auth_timeout": settings.device_timeout,
-                    "fast_cli": False,
-                },
-            )
-            if spec.napalm:
-                options["napalm"] = ConnectionOptions(
-                    platform=spec.napalm,
-                    # per host: nornir-napalm shares one optional_args dict across a group
-                    extras={
-                        "optional_args": {
-                            "port": h.port,
-                            "secret": settings.device_enable_secret or settings.device_password,
-                        },
-                        "timeout": int(settings.device_timeout),
-                    },
-                )
-        nr_hosts[h.name] = Host(
-            name=h.name,
-            hostname=h.hostname,
-            port=h.port,
-            platform=spec.netmiko if spec else h.platform,
-            data=nornir_host_data(h),
-            groups=ParentGroups([nr_groups[g] for g in h.groups]),
-            connection_options=options,
-            defaults=defaults,
-        )
-    RunnersPluginRegister.auto_register()
-    ConnectionPluginRegister.auto_register()
-    runner = RunnersPluginRegister.get_plugin("threaded")(num_workers=workers or settings.workers)
-    return Nornir(inventory=Inventory(hosts=nr_hosts, groups=nr_groups, defaults=defaults), runner=runner)
 
 
 def inventory_json(hosts: list[InventoryHost]) -> dict[str, Any]:

@@ -1,9 +1,14 @@
 """Connect to the Pemda's NetBox: reachable, token valid, version >= 4.0 -- or a clear error.
 
 Every command that talks to NetBox starts with ``connect(settings)``. It returns a ``pynetbox.api``
-whose requests share one ``requests.Session`` (a connection pool sized for threaded paging and a
-default timeout on every call), so a slow or dead NetBox fails in seconds with a message that says
-what to do, never a traceback.
+whose requests share one ``requests.Session``: a connection pool sized for threaded paging, a default
+timeout on every call, the right token scheme (v2 ``nbt_`` tokens as ``Bearer``, v1 as ``Token``) and
+retries with exponential backoff on connection errors and 502/503/504 for reads. So a slow or dead
+NetBox fails in seconds with a message that says what to do (exit 2), never a traceback.
+
+:func:`get_all` is the one paged reader every edge uses (inventory, SKPD views, the lab):
+``?fields=`` when given, 1000 objects a page, one call per page. :func:`as_netbox_error` turns what
+``requests``/``pynetbox`` raise into a :class:`~simpul.errors.NetBoxError`.
 
 Examples:
     >>> parse_version("4.7.3-Docker-3.2.1")
@@ -18,11 +23,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pynetbox
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from simpul.errors import NetBoxAuthError, NetBoxError, NetBoxVersionError
 from simpul.settings import Settings
@@ -32,16 +39,30 @@ log = logging.getLogger(__name__)
 MIN_VERSION = (4, 0)
 POOL_SIZE = 16
 PAGE_WORKERS = 4
+PAGE_SIZE = 1000
+RETRIES = 3  # then a clear error; reads only: a retried POST could create an object twice
+BACKOFF = 0.5  # seconds, doubled on each retry
+RETRY_STATUS = (502, 503, 504)
 LAB_HINT = 'run `simpul lab netbox up` (then `eval "$(simpul lab env)"`) or check NETBOX_URL'
 
 
 class TimeoutSession(requests.Session):
     """A Session whose requests time out after ``timeout`` seconds unless told otherwise."""
 
-    def __init__(self, timeout: float, pool_size: int = POOL_SIZE) -> None:
+    def __init__(self, timeout: float, pool_size: int = POOL_SIZE, retries: int = RETRIES) -> None:
         super().__init__()
         self.timeout = timeout
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=BACKOFF,
+            status_forcelist=RETRY_STATUS,
+            allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
+            raise_on_status=False,  # the last 5xx answer reaches the caller, which names it
+        )
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
@@ -61,6 +82,80 @@ def parse_version(text: str) -> tuple[int, ...]:
 def token_scheme(token: str) -> str:
     """NetBox v2 tokens (``nbt_<key>.<secret>``) go as Bearer, v1 tokens as Token."""
     return "Bearer" if token.startswith("nbt_") else "Token"
+
+
+def auth_header(token: str) -> dict[str, str]:
+    """The Authorization header for a token, in its scheme.
+
+    >>> auth_header("0123456789abcdef")
+    {'Authorization': 'Token 0123456789abcdef', 'Accept': 'application/json'}
+    """
+    return {"Authorization": f"{token_scheme(token)} {token}", "Accept": "application/json"}
+
+
+def get_all(
+    api: Any, path: str, params: Iterable[tuple[str, str]] = (), fields: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every object of a list endpoint (``dcim/devices``...), page by page, as plain JSON.
+
+    Several values of one filter are OR, filters are AND (NetBox's rules). ``fields``: NetBox 4's
+    ``?fields=`` (only what the caller reads; pages stay small). HTTP errors become ``NetBoxError``.
+    """
+    url: str | None = f"{api.base_url}/{path.strip('/')}/"
+    first = [*params, ("limit", str(PAGE_SIZE))] + ([("fields", fields)] if fields else [])
+    query: list[tuple[str, str]] | None = first
+    headers = auth_header(str(api.token))
+    while url:
+        try:
+            resp = api.http_session.get(url, params=query, headers=headers)
+        except requests.RequestException as exc:
+            raise as_netbox_error(exc, path) from None
+        if resp.status_code >= 400:
+            raise _http_error(resp.status_code, path)
+        page = resp.json()
+        yield from page["results"]
+        url, query = page.get("next"), None
+
+
+def _http_error(status: int, what: str) -> NetBoxError:
+    if status in (401, 403):
+        return NetBoxAuthError(
+            f"NetBox refused {what} (HTTP {status})",
+            field="netbox_token",
+            hint="the token needs read (and for writes, write) permission on it",
+        )
+    return NetBoxError(
+        f"NetBox answered HTTP {status} to {what}"
+        + (f" after {RETRIES} retries" if status in RETRY_STATUS else ""),
+        hint="check the NetBox server log; run again when NetBox answers",
+    )
+
+
+def as_netbox_error(exc: BaseException, what: str = "a request") -> NetBoxError:
+    """A ``NetBoxError`` (exit 2) for what ``requests`` or ``pynetbox`` raised talking to NetBox.
+
+    >>> print(as_netbox_error(requests.ConnectionError("refused"), "dcim/devices").render())
+    E3001 NetBox stopped answering during dcim/devices (ConnectionError)
+      -> is NetBox running? run again when it answers
+    """
+    if isinstance(exc, NetBoxError):
+        return exc
+    status = getattr(getattr(exc, "req", None), "status_code", None)
+    if isinstance(exc, pynetbox.RequestError) and isinstance(status, int):
+        err = _http_error(status, what)
+        detail = str(getattr(exc, "error", "") or "").strip()
+        if detail and status == 400:  # a validation error: NetBox says which field
+            err = NetBoxError(f"NetBox refused {what}: {detail[:300]}", hint="fix the object named")
+        return err
+    return NetBoxError(
+        f"NetBox stopped answering during {what} ({type(exc).__name__})",
+        hint="is NetBox running? run again when it answers",
+    )
+
+
+def is_netbox_failure(exc: BaseException) -> bool:
+    """True for what talking to NetBox can raise (network, HTTP): a setting or NetBox, not a bug."""
+    return isinstance(exc, requests.RequestException | pynetbox.RequestError)
 
 
 def _origin(settings: Settings, key: str) -> str:
@@ -91,7 +186,7 @@ def check_netbox(url: str, token: str, session: requests.Session, token_origin: 
         # LOGIN_REQUIRED NetBoxes hide /api/status/ from anonymous callers: ask again with the token.
         resp = session.get(
             api_url + "status/",
-            headers={"Accept": "application/json", "Authorization": f"{token_scheme(token)} {token}"},
+            headers=auth_header(token),
         )
         if resp.status_code in (401, 403):
             raise _auth_error(url, token_origin)
@@ -120,8 +215,7 @@ def check_netbox(url: str, token: str, session: requests.Session, token_origin: 
             "or use the lab: simpul lab netbox up",
         )
     # The token: an endpoint only an authenticated user may read (anonymous reads may be allowed).
-    auth = {"Accept": "application/json", "Authorization": f"{token_scheme(token)} {token}"}
-    resp = session.get(api_url + "authentication-check/", headers=auth)
+    resp = session.get(api_url + "authentication-check/", headers=auth_header(token))
     if resp.status_code in (401, 403):
         raise _auth_error(url, token_origin)
     if resp.status_code >= 400:
