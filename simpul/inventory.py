@@ -44,6 +44,15 @@ class Filters:
     tag: tuple[str, ...] = ()
     device: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, **values: list[str] | tuple[str, ...] | None) -> Filters:
+        """Filters from repeatable CLI options (lists, possibly None).
+
+        >>> Filters.of(skpd=["disdik"], device=None)
+        Filters(skpd=('disdik',), site=(), role=(), platform=(), tag=(), device=())
+        """
+        return cls(**{key: tuple(value or ()) for key, value in values.items()})
+
     def params(self) -> list[tuple[str, str]]:
         """NetBox query parameters: several values of one filter are OR, filters are AND.
 
@@ -87,12 +96,15 @@ class InventoryHost:
     refused: str | None = None  # why no connection may be tried (e.g. not simulated in the lab)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "hostname": self.hostname,
             "port": self.port,
             "platform": self.platform,
             "groups": list(self.groups),
         }
+        if self.refused:
+            out["refused"] = self.refused
+        return out
 
 
 @dataclass(frozen=True)

@@ -45,4 +45,11 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="log to st
 
 
 def main() -> None:
-    app()
+    """The console script. Commands handle their own errors; this catches what escapes them
+    (a bug in option parsing or the root callback): exit 3 with a crash file, never a traceback."""
+    from simpul.cli._common import internal_error
+
+    try:
+        app()
+    except Exception as exc:  # the last line of defence; SimpulErrors never get here
+        raise SystemExit(internal_error(exc, "(start-up)").exit_code) from None

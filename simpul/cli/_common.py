@@ -24,6 +24,7 @@ from rich.console import Console
 from simpul.errors import SimpulError
 from simpul.settings import Settings, censor, load_settings
 
+
 def _quiet_types() -> None:
     """Help without type noise: a flag shows no ``<bool>``, a repeatable option ``<text>...``
     instead of ``<list[str]>`` (typer >= 0.2x prints Python annotations as metavars)."""
@@ -66,6 +67,14 @@ def fail(err: SimpulError) -> typer.Exit:
     err_console.print(f"[bold red]error[/] {err.render()}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(err.exit_code)
 
+
+# The inventory filters every device-bound command takes (several values of one filter are OR).
+SKPD_OPT = typer.Option([], "--skpd", help="SKPD (tenant) slug; repeat for several")
+SITE_OPT = typer.Option([], "--site", help="site slug")
+ROLE_OPT = typer.Option([], "--role", help="device role slug")
+PLATFORM_OPT = typer.Option([], "--platform", help="platform slug")
+TAG_OPT = typer.Option([], "--tag", help="tag slug")
+DEVICE_OPT = typer.Option([], "--device", help="device name")
 
 INTERNAL_ERROR = 3
 

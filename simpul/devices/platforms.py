@@ -92,6 +92,10 @@ class PlatformSpec:
     bandwidth_target: str | None = None  # simpul.templates.bandwidth target name
     remediation: str | None = None  # hier_config platform, or "routeros" (simpul's own)
     scrub_family: str = ""  # the section of backup_policies/config_scrub.yaml
+    # NetBox binds a platform to its manufacturer; Linux runs on any server, so it is not bound
+    binds_manufacturer: bool = True
+    # RouterOS wants a terminal-size suffix on the SSH user name (netmiko adds its own)
+    ansible_user_suffix: str = ""
 
     @property
     def sectioned_backup(self) -> bool:
@@ -210,6 +214,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
             bandwidth_target="routeros",
             remediation="routeros",
             scrub_family="mikrotik_routeros",
+            ansible_user_suffix="+cet1024w",
         ),
         PlatformSpec(
             slug="linux",
@@ -239,6 +244,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
             ),
             bandwidth_target="linux",
             scrub_family="linux",
+            binds_manufacturer=False,
         ),
     )
 }

@@ -1,7 +1,7 @@
 """``simpul netbox bootstrap``: everything simpul needs in a NetBox, created idempotently.
 
 The tenant group ``skpd``; the SKPD custom fields on Tenant; the device roles; the manufacturers
-and platforms of ``simpul.platforms``; the tags simpul puts on what it manages.
+and platforms of the one platform table (``simpul.devices.platforms``); the tags simpul puts on what it manages.
 
 NetBox 4.0 moved ``napalm_driver``/``napalm_args`` off Platform into the netbox-napalm-plugin, so
 each platform's driver mapping (napalm driver, netmiko device_type, ansible_network_os) is stored
@@ -18,7 +18,7 @@ from typing import Any
 import pynetbox
 
 from simpul.netbox.upsert import Counts, Upserter
-from simpul.platforms import PLATFORMS, PlatformSpec
+from simpul.devices.platforms import PLATFORMS, PlatformSpec
 
 TENANT_GROUP = {"name": "SKPD", "slug": "skpd", "description": "Satuan Kerja Perangkat Daerah"}
 
@@ -109,9 +109,8 @@ def platform_manufacturer(slug: str) -> str | None:
     >>> platform_manufacturer("mikrotik_routeros"), platform_manufacturer("linux")
     ('mikrotik', None)
     """
-    if slug == "linux":
-        return None
-    return _slugify(PLATFORMS[slug].manufacturer)
+    spec = PLATFORMS[slug]
+    return _slugify(spec.manufacturer) if spec.binds_manufacturer else None
 
 
 def manufacturers() -> dict[str, str]:
