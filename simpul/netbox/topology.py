@@ -1,6 +1,7 @@
 """An SKPD's LAN as NetBox documents it (the third view of the audit), and the SKPD facts the audit needs.
 
-``load_skpd_topology`` reads, in a few paged REST calls: the SKPD's devices (tenant = the SKPD), their
+``load_skpd_topology`` reads, in a few paged REST calls (``simpul.netbox.client.get_all``, the one
+paged reader: token scheme, retries, ``?fields=``): the SKPD's devices (tenant = the SKPD), their
 interfaces' cable peers (``link_peers``; the far end of a patched path via ``connected_endpoints``),
 and the SKPD's VLANs and prefixes. ``netbox_topology`` is the pure half that turns the raw JSON into a
 ``Topology`` (``view=netbox``), so it is tested without NetBox.
@@ -35,14 +36,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
-from simpul.errors import InputError, NetBoxError
+from simpul.errors import InputError
+from simpul.netbox.client import connect, get_all
 from simpul.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,25 +61,6 @@ class SkpdInfo:
     mandiri_tik: bool
     lan_diagram_date: dt.date | None
     backup_policy: str | None
-
-
-def _paged(api: Any, path: str, params: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-    """Every object of a list endpoint, 1000 per page (one call per page, never one per object)."""
-    url: str | None = f"{api.base_url}/{path}/"
-    query: list[tuple[str, str]] | None = [*params, ("limit", "1000")]
-    headers = {"Authorization": f"Bearer {api.token}", "Accept": "application/json"}
-    while url:
-        try:
-            resp = api.http_session.get(url, params=query, headers=headers)
-        except requests.RequestException as exc:
-            raise NetBoxError(f"NetBox stopped answering during {path} ({type(exc).__name__})") from None
-        if resp.status_code >= 400:
-            raise NetBoxError(
-                f"NetBox answered HTTP {resp.status_code} to {path}", hint="check the NetBox server log"
-            )
-        page = resp.json()
-        yield from page["results"]
-        url, query = page.get("next"), None
 
 
 def _slug(obj: Any) -> str | None:
@@ -147,24 +128,22 @@ def netbox_topology(skpd: str, data: Mapping[str, list[dict[str, Any]]]) -> Topo
 
 def fetch_skpd(api: Any, skpd: str) -> dict[str, list[dict[str, Any]]]:
     """The raw NetBox objects of one SKPD, in four paged reads (plus one per 100 devices' interfaces)."""
-    devices = list(_paged(api, "dcim/devices", [("tenant", skpd), ("fields", DEVICE_FIELDS)]))
+    devices = list(get_all(api, "dcim/devices", [("tenant", skpd)], fields=DEVICE_FIELDS))
     interfaces: list[dict[str, Any]] = []
     ids = [str(d["id"]) for d in devices if d.get("id") is not None]
     for start in range(0, len(ids), 100):  # keep the query string short
         chunk = [("device_id", i) for i in ids[start : start + 100]]
-        interfaces += _paged(
-            api, "dcim/interfaces", [*chunk, ("cabled", "true"), ("fields", INTERFACE_FIELDS)]
-        )
+        interfaces += get_all(api, "dcim/interfaces", [*chunk, ("cabled", "true")], fields=INTERFACE_FIELDS)
     return {
         "devices": devices,
         "interfaces": interfaces,
-        "vlans": list(_paged(api, "ipam/vlans", [("tenant", skpd), ("fields", "id,vid,name")])),
-        "prefixes": list(_paged(api, "ipam/prefixes", [("tenant", skpd), ("fields", "id,prefix,vlan")])),
+        "vlans": list(get_all(api, "ipam/vlans", [("tenant", skpd)], fields="id,vid,name")),
+        "prefixes": list(get_all(api, "ipam/prefixes", [("tenant", skpd)], fields="id,prefix,vlan")),
     }
 
 
 def _check_tenant(api: Any, skpd: str) -> None:
-    found = list(_paged(api, "tenancy/tenants", [("slug", skpd), ("fields", "id,slug")]))
+    found = list(get_all(api, "tenancy/tenants", [("slug", skpd)], fields="id,slug"))
     if not found:
         raise InputError(
             f"SKPD {skpd!r} is not a tenant in NetBox",
@@ -175,8 +154,6 @@ def _check_tenant(api: Any, skpd: str) -> None:
 
 def load_skpd_topology(settings: Settings, skpd: str, api: Any = None) -> Topology:
     """The SKPD's LAN as NetBox documents it (``view=netbox``)."""
-    from simpul.netbox.client import connect
-
     api = api or connect(settings)
     _check_tenant(api, skpd)
     topology = netbox_topology(skpd, fetch_skpd(api, skpd))
@@ -193,10 +170,10 @@ def load_skpd_topology(settings: Settings, skpd: str, api: Any = None) -> Topolo
 def fetch_regency_lans(api: Any) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The raw NetBox objects of every SKPD at once (five paged reads for the whole regency)."""
     group = [("tenant_group", SKPD_GROUP)]
-    devices = list(_paged(api, "dcim/devices", [*group, ("fields", DEVICE_FIELDS + ",tenant")]))
-    interfaces = list(_paged(api, "dcim/interfaces", [("cabled", "true"), ("fields", INTERFACE_FIELDS)]))
-    vlans = list(_paged(api, "ipam/vlans", [*group, ("fields", "id,vid,name,tenant")]))
-    prefixes = list(_paged(api, "ipam/prefixes", [*group, ("fields", "id,prefix,vlan,tenant")]))
+    devices = list(get_all(api, "dcim/devices", group, fields=DEVICE_FIELDS + ",tenant"))
+    interfaces = list(get_all(api, "dcim/interfaces", [("cabled", "true")], fields=INTERFACE_FIELDS))
+    vlans = list(get_all(api, "ipam/vlans", group, fields="id,vid,name,tenant"))
+    prefixes = list(get_all(api, "ipam/prefixes", group, fields="id,prefix,vlan,tenant"))
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     def bucket(obj: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
@@ -228,8 +205,6 @@ def load_skpd_topologies(
 ) -> dict[str, Topology]:
     """The NetBox view of every SKPD (or of ``skpds``), from one bulk read; an SKPD with nothing
     documented gets an empty topology."""
-    from simpul.netbox.client import connect
-
     api = api or connect(settings)
     raw = fetch_regency_lans(api)
     wanted = skpds if skpds is not None else sorted(raw)
@@ -238,10 +213,8 @@ def load_skpd_topologies(
 
 def load_regency_name(settings: Settings, api: Any = None) -> str:
     """The name of the top-level region (the regency), or "Pemda" when NetBox has none."""
-    from simpul.netbox.client import connect
-
     api = api or connect(settings)
-    regions = [r for r in _paged(api, "dcim/regions", [("fields", "id,name,parent")]) if not r.get("parent")]
+    regions = [r for r in get_all(api, "dcim/regions", fields="id,name,parent") if not r.get("parent")]
     return str(regions[0]["name"]) if regions else "Pemda"
 
 
@@ -277,12 +250,8 @@ def skpd_info(tenant: Mapping[str, Any]) -> SkpdInfo:
 
 def load_skpd_facts(settings: Settings, api: Any = None) -> list[SkpdInfo]:
     """Every SKPD (tenants of group ``skpd``), sorted by slug."""
-    from simpul.netbox.client import connect
-
     api = api or connect(settings)
-    tenants = _paged(
-        api, "tenancy/tenants", [("group", SKPD_GROUP), ("fields", "id,slug,name,custom_fields")]
-    )
+    tenants = get_all(api, "tenancy/tenants", [("group", SKPD_GROUP)], fields="id,slug,name,custom_fields")
     return sorted((skpd_info(t) for t in tenants), key=lambda s: s.slug)
 
 
