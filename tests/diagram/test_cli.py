@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from typer.testing import Result
 
 from simpul.core.diagram import parse_diagram, topology_to_drawio
 from simpul.core.topology import Topology, View
+from simpul.netbox import topology as netbox_topology
 
 from .conftest import DATA, ROOT
 
@@ -86,7 +85,7 @@ def test_lan_diff_reports_unreachable_devices_and_spares_their_links(
 ) -> None:
     data = json.loads((DATA / "disdik-snapshot.json").read_text())
     data["devices"][0]["neighbors"] = []  # rtr-disdik saw nobody ...
-    data["devices"][1] = {"name": "sw-disdik-01", "reachable": False, "error": "authentication failed"}
+    data["devices"][1] = {"name": "sw-disdik-01", "reachable": False, "error": "auth: authentication failed"}
     snap = tmp_path / "snap.json"
     snap.write_text(json.dumps(data))
     result = simpul("lan", "diff", "--diagram", DISDIK, "--against", snap, "--json")
@@ -116,15 +115,13 @@ def test_lan_diff_new_submission_shows_what_changed(simpul: Callable[..., Result
 def test_lan_diff_netbox_view_side_by_side(
     simpul: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Stand-in for the lead's simpul.netbox.topology (not written yet, and this test must not need NetBox):
-    # the "NetBox" view is the disdik diagram without sw-disdik-01.
+    # A stand-in for NetBox's view (this test must not need NetBox; tests/lan/test_lab_audit.py reads
+    # the real one): the disdik diagram without sw-disdik-01.
     def load_skpd_topology(settings: object, skpd: str) -> Topology:
         t = parse_diagram(DISDIK.read_text(), source="netbox").topology
         return t.model_copy(update={"view": View.NETBOX, "devices": t.devices[:1], "links": ()})
 
-    fake = types.ModuleType("simpul.netbox.topology")
-    fake.load_skpd_topology = load_skpd_topology  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "simpul.netbox.topology", fake)
+    monkeypatch.setattr(netbox_topology, "load_skpd_topology", load_skpd_topology)
     result = simpul(
         "lan", "diff", "--diagram", DISDIK, "--against", DATA / "disdik-snapshot.json", "--netbox", "--json"
     )

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from simpul.collect import HostInfo, audit_skpd, last_lan_change, snapshot_from_states
 from simpul.core.audit import AuditStatus
+from simpul.core.lan_audit import audit_skpd
+from simpul.core.lan_state import HostInfo, snapshot_from_states
 from simpul.core.snapshot import Snapshot
+from simpul.services.lan import last_lan_change
 from simpul.store import GitStore, backup_path
 from tests.lan.seed_views import seed_topology
 
@@ -19,8 +21,8 @@ NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 def _snapshot(reachable: bool = True) -> Snapshot:
     """disdik as the lab's devices answer (two MikroTiks, one cable), or with the switch silent."""
     hosts = [
-        HostInfo("rtr-disdik", "disdik", "mikrotik_routeros", "skpd-edge", "10.20.3.1"),
-        HostInfo("sw-disdik-01", "disdik", "mikrotik_routeros", "access-switch", "10.20.3.2"),
+        HostInfo("rtr-disdik", "disdik", "mikrotik_routeros", "skpd-edge", "10.20.3.1", "mndp"),
+        HostInfo("sw-disdik-01", "disdik", "mikrotik_routeros", "access-switch", "10.20.3.2", "mndp"),
     ]
 
     def state(model: str, addr: str, port: str, peer: str, peer_port: str) -> dict[str, object]:

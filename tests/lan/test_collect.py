@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from simpul.collect import collect_snapshots, snapshot_json, write_snapshots
+from simpul.core.lan_state import snapshot_json
 from simpul.core.snapshot import Snapshot, parse_snapshot, snapshot_to_topology
-from simpul.inventory import InventoryHost, build_nornir, group_name
+from simpul.devices.runner import build_nornir
+from simpul.inventory import InventoryHost, group_name
 from simpul.lab.spec import DeviceLab
+from simpul.services.lan import Collected, collect_snapshots, write_snapshots
 from simpul.settings import load_settings
 
 pytestmark = pytest.mark.devices
@@ -42,11 +44,16 @@ def _nornir(lab: DeviceLab, password: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def snapshots(small_lab: DeviceLab) -> dict[str, Snapshot]:
+def collected(small_lab: DeviceLab) -> Collected:
     primary = {d.name: d.mgmt_ip for d in small_lab.devices if d.mgmt_ip}
     return collect_snapshots(
         _nornir(small_lab, small_lab.password), NOW, primary_ips=primary, secrets=[small_lab.password]
     )
+
+
+@pytest.fixture(scope="module")
+def snapshots(collected: Collected) -> dict[str, Snapshot]:
+    return collected.snapshots
 
 
 def test_one_snapshot_per_skpd_and_none_for_diskominfo(snapshots: dict[str, Snapshot]) -> None:
@@ -94,12 +101,21 @@ def test_a_dead_device_is_recorded_and_the_others_are_collected(snapshots: dict[
     assert all(d.reachable for s in ("disdik", "dinkes") for d in snapshots[s].devices)
 
 
+def test_one_outcome_per_skpd_device_and_the_failure_is_its_reason(collected: Collected) -> None:
+    names = {d.name for s in collected.snapshots.values() for d in s.devices}
+    assert set(collected.outcomes) == names  # Diskominfo's own devices are not contacted
+    dead = collected.outcomes["rtr-bappeda"]
+    assert not dead.ok and dead.reason == "unreachable: connection refused"
+    assert dead.error is not None and dead.error.category == "unreachable"
+    assert all(o.ok for name, o in collected.outcomes.items() if name != "rtr-bappeda")
+
+
 def test_wrong_password_is_a_reason_not_a_crash_and_never_leaks(small_lab: DeviceLab) -> None:
     wrong = "Wr0ng-" + small_lab.password[::-1]
-    snaps = collect_snapshots(_nornir(small_lab, wrong), NOW, secrets=[wrong])
+    snaps = collect_snapshots(_nornir(small_lab, wrong), NOW, secrets=[wrong]).snapshots
     reasons = {d.name: d.error for s in snaps.values() for d in s.devices}
-    assert reasons["rtr-disdik"] == "authentication failed"
-    assert reasons["sw-dinkes-01"] == "authentication failed"
+    assert reasons["rtr-disdik"] == "auth: authentication failed"
+    assert reasons["sw-dinkes-01"] == "auth: authentication failed"
     text = "".join(snapshot_json(s) for s in snaps.values())
     assert wrong not in text and small_lab.password not in text
 

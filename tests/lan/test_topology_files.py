@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from simpul.cli.diagram import load_diagram
-from simpul.cli.lan import find_diagram
 from simpul.core.diff import diff_topologies
+from simpul.services.diagram import find_diagram, load_diagram
 from tests.lan.seed_views import mandiri_tik, seed_topology
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topology"
