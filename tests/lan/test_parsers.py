@@ -1,21 +1,31 @@
 """Parsers, device-free, by directory convention (napalm ``mocked_data`` style).
 
-Each case is ``parsers/<platform>/<command>/<case>/`` with ``input.txt`` (real output captured from
-the lab devices, the lab's Linux namespaces and lldpd) and either ``expected.json`` (what the parser
-returns) or ``expected_error.txt`` (a fragment of the ParseError message). New cases are picked up
-without touching this file.
+Each case is ``parsers/<platform>/<step>/<case>/`` with ``input.txt`` (real output captured from the
+lab devices, the lab's Linux namespaces and lldpd, or a Debian 12 host: see a case's ``source.txt``)
+and either ``expected.json`` (what the parser returns) or ``expected_error.txt`` (a fragment of the
+ParseError message). ``<platform>/<step>`` names a collect step of the one platform table
+(``simpul.devices.platforms.parser_registry()``): every step has a case, every case a step. New cases
+are picked up without touching this file.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from simpul.parsers import PARSERS, ParseError, parse
+from simpul.devices.platforms import parser_registry
+from simpul.parsers import ParseError
 
 CASES = Path(__file__).parent / "parsers"
+REGISTRY = parser_registry()
+
+
+def parser(platform: str, step: str) -> Callable[[str], Any]:
+    return REGISTRY[(platform, step)][1]
 
 
 def _cases() -> list[Path]:
@@ -28,29 +38,30 @@ def _id(case: Path) -> str:
 
 @pytest.mark.parametrize("case", _cases(), ids=_id)
 def test_parser_case(case: Path) -> None:
-    platform, command = case.parent.parent.name, case.parent.name
+    platform, step = case.parent.parent.name, case.parent.name
     text = (case / "input.txt").read_text()
     error = case / "expected_error.txt"
     if error.exists():
         with pytest.raises(ParseError, match=error.read_text().strip()):
-            parse(platform, command, text)
+            parser(platform, step)(text)
         return
     expected = json.loads((case / "expected.json").read_text())
-    assert json.loads(json.dumps(parse(platform, command, text))) == expected
+    assert json.loads(json.dumps(parser(platform, step)(text))) == expected
 
 
-def test_every_parser_has_real_cases() -> None:
+def test_every_collect_step_has_real_cases() -> None:
     covered = {(c.parent.parent.name, c.parent.name) for c in _cases()}
-    assert set(PARSERS) <= covered, f"parsers without a captured case: {sorted(set(PARSERS) - covered)}"
+    missing = sorted(set(REGISTRY) - covered)
+    assert missing == [], f"collect steps without a captured case: {missing}"
 
 
-def test_every_case_directory_names_a_parser() -> None:
+def test_every_case_directory_names_a_collect_step() -> None:
     for case in _cases():
-        assert (case.parent.parent.name, case.parent.name) in PARSERS, _id(case)
+        assert (case.parent.parent.name, case.parent.name) in REGISTRY, _id(case)
 
 
 @pytest.mark.parametrize(
-    ("platform", "command", "text"),
+    ("platform", "step", "text"),
     [
         ("mikrotik_routeros", "interface_print", "bad command name print (line 1 column 12)"),
         ("mikrotik_routeros", "interface_print", " 0 R ether1 ether 1500\n"),  # rows without a header
@@ -60,12 +71,14 @@ def test_every_case_directory_names_a_parser() -> None:
         ("linux", "ip_addr", "Command 'ip' not found"),
     ],
 )
-def test_garbage_is_a_parse_error_not_a_wrong_answer(platform: str, command: str, text: str) -> None:
+def test_garbage_is_a_parse_error_not_a_wrong_answer(platform: str, step: str, text: str) -> None:
     with pytest.raises(ParseError):
-        parse(platform, command, text)
+        parser(platform, step)(text)
 
 
 def test_empty_outputs_mean_nothing_configured() -> None:
-    assert parse("mikrotik_routeros", "ip_neighbor_print_detail", "") == []
-    assert parse("mikrotik_routeros", "interface_vlan_print", "Flags: R - RUNNING\n") == []
-    assert parse("cisco_ios", "show_vlan_brief", "\n") == []
+    assert parser("mikrotik_routeros", "ip_neighbor_print_detail")("") == []
+    assert parser("mikrotik_routeros", "interface_vlan_print")("Flags: R - RUNNING\n") == []
+    assert parser("cisco_ios", "show_vlan_brief")("\n") == []
+    assert parser("linux", "hostname")("")["hostname"] is None
+    assert parser("linux", "os_release")("\n")["os_version"] is None
