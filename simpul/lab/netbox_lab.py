@@ -12,6 +12,8 @@ the running NetBox keeps serving (it checks connections before use: ``CONN_HEALT
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -23,6 +25,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -36,6 +40,14 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DB_NAME = "netbox"
 DB_USER = "netbox"
 ADMIN_USER = "admin"
+PROGRESS_EVERY = 25  # migrations between two progress lines ...
+PROGRESS_SECONDS = 10.0  # ... or seconds, whichever comes first
+
+Progress = Callable[[str], None]
+
+
+def _log_progress(message: str) -> None:
+    log.warning("%s", message)
 
 
 @dataclass(frozen=True)
@@ -159,14 +171,19 @@ def _run(
 class NetBoxLab:
     """One lab NetBox: its directory, cache, ports and processes."""
 
-    def __init__(self, settings: Settings, ports: Ports | None = None) -> None:
+    def __init__(
+        self, settings: Settings, ports: Ports | None = None, progress: Progress | None = None
+    ) -> None:
         self.settings = settings
         self.ports = ports or Ports.from_env()
+        self.progress: Progress = progress or _log_progress  # long first-time steps report here
         self.root: Path = Path(settings.lab_dir) / "netbox"
         self.cache: Path = Path(settings.cache_dir) / f"netbox-{NETBOX_VERSION}"
         self.venv = self.cache / "venv"
         self.dump = self.cache / "migrated.dump"
         self.cache_secrets = self.cache / "secrets.json"
+        self.cache_lock = self.cache / "prepare.lock"  # held while the venv or the dump is being made
+        self.cache_status = self.cache / "prepare.json"  # what the holder is doing, for those who wait
         self.pgdata = self.root / "pgdata"
         self.sockdir = self.root / "run"
         self.state_file = self.root / "state.json"
@@ -190,15 +207,71 @@ class NetBoxLab:
 
     # ---------------------------------------------------------------- cache
     def ensure_venv(self) -> Path:
-        netbox_bin = self.venv / "bin" / "netbox"
-        if netbox_bin.exists() and (self.venv / "bin" / "gunicorn").exists():
+        """The cached NetBox venv; made once per machine (~80 s), one maker at a time."""
+        if self._venv_ready():
             return self.venv
-        python = find_python312()
-        log.warning("creating the NetBox %s venv in %s (about 80 s, once)", NETBOX_VERSION, self.venv)
-        self.cache.mkdir(parents=True, exist_ok=True)
-        _run([str(python), "-m", "venv", str(self.venv)])
-        _run([str(self.venv / "bin" / "pip"), "install", "-q", f"netbox=={NETBOX_VERSION}", "gunicorn"])
+        with self._cache_locked("creating the NetBox venv"):
+            if self._venv_ready():  # made by the simpul we waited for
+                return self.venv
+            python = find_python312()
+            self.progress(f"creating the NetBox {NETBOX_VERSION} venv in {self.venv} (about 80 s, once)")
+            t0 = time.monotonic()
+            _run([str(python), "-m", "venv", str(self.venv)])
+            _run([str(self.venv / "bin" / "pip"), "install", "-q", f"netbox=={NETBOX_VERSION}", "gunicorn"])
+            self.progress(f"NetBox venv ready in {time.monotonic() - t0:.0f} s")
         return self.venv
+
+    def _venv_ready(self) -> bool:
+        return (self.venv / "bin" / "netbox").exists() and (self.venv / "bin" / "gunicorn").exists()
+
+    # ---------------------------------------------------- one cache, many labs
+    @contextlib.contextmanager
+    def _cache_locked(self, step: str) -> Iterator[None]:
+        """Hold the cache's lock for ``step``; while another simpul holds it, wait and say what it does.
+
+        Several labs (a user's, test sessions) share one cache: only one makes the venv or migrates,
+        the others wait and then use what it made.
+        """
+        self.cache.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.cache_lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self._acquire(fd)
+            self._set_cache_status(step)
+            yield
+        finally:
+            self.cache_status.unlink(missing_ok=True)
+            os.close(fd)  # releases the lock
+
+    def _acquire(self, fd: int) -> None:
+        said = ""
+        last = 0.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            other = self._cache_status_text()
+            if other != said or time.monotonic() - last >= 60:
+                self.progress(f"waiting for another simpul that is {other} (the result is shared)")
+                said, last = other, time.monotonic()
+            time.sleep(1.0)
+
+    def _set_cache_status(self, step: str, done: int | None = None, total: int | None = None) -> None:
+        status = {"pid": os.getpid(), "step": step, "done": done, "total": total}
+        tmp = self.cache_status.with_name(f"{self.cache_status.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(status))
+        tmp.replace(self.cache_status)
+
+    def _cache_status_text(self) -> str:
+        try:
+            status = json.loads(self.cache_status.read_text())
+        except (OSError, ValueError):
+            return "preparing the NetBox cache"
+        text = f"{status.get('step', 'preparing the NetBox cache')} (pid {status.get('pid')})"
+        if status.get("total"):
+            text += f": {status.get('done')}/{status.get('total')} migrations applied"
+        return text
 
     def _cache_secrets(self) -> dict[str, str]:
         """Keys made once per cache: the DB dump holds a token hashed with these peppers."""
@@ -443,8 +516,8 @@ PAGINATE_COUNT = 1000
 
     def _migrate_and_cache(self) -> None:
         """First boot on this machine: migrate (~6 min), make admin + token, dump to the cache."""
-        log.warning("migrating a new NetBox %s database (about 6 minutes, once per machine)", NETBOX_VERSION)
-        self._manage("migrate", "--no-input")
+        t0 = time.monotonic()
+        self._migrate()
         s = self._cache_secrets()
         script = (
             "from users.models import User, Token\n"
@@ -455,7 +528,7 @@ PAGINATE_COUNT = 1000
             " description='simpul lab').save()\n"
         )
         self._manage("nbshell", "--command", script)
-        tmp = self.dump.with_suffix(".tmp")
+        tmp = self.dump.with_name(f"{self.dump.name}.{os.getpid()}.tmp")
         _run(
             [
                 "pg_dump",
@@ -473,6 +546,56 @@ PAGINATE_COUNT = 1000
             user=None,
         )
         tmp.replace(self.dump)
+        self.progress(f"NetBox database migrated and cached in {time.monotonic() - t0:.0f} s: {self.dump}")
+
+    def _migration_plan(self) -> tuple[int, int]:
+        """(applied, total) migrations, from ``showmigrations --plan`` ([X] applied, [ ] not)."""
+        plan = self._manage("showmigrations", "--plan").splitlines()
+        marks = [line.strip()[:3] for line in plan if line.strip().startswith("[")]
+        return sum(1 for m in marks if m == "[X]"), len(marks)
+
+    def _migrate(self) -> None:
+        """``netbox migrate``, streamed: a progress line every PROGRESS_EVERY migrations or seconds."""
+        done, total = self._migration_plan()
+        self.progress(
+            f"migrating a new NetBox {NETBOX_VERSION} database: {total - done} of {total} migrations "
+            "to apply (about 6 minutes, once per machine; later boots restore it in seconds)"
+        )
+        self._set_cache_status("migrating NetBox", done, total)
+        proc = subprocess.Popen(
+            [str(self.venv / "bin" / "netbox"), "migrate", "--no-input", "-v", "1"],
+            env=self._netbox_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=self.root,
+        )
+        tail: deque[str] = deque(maxlen=40)
+        said_n, said_t = done, time.monotonic()
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line)
+            if not (line.lstrip().startswith("Applying ") and line.rstrip().endswith("OK")):
+                continue
+            done += 1
+            if done - said_n >= PROGRESS_EVERY or time.monotonic() - said_t >= PROGRESS_SECONDS:
+                self.progress(f"  applied {done}/{total}")
+                self._set_cache_status("migrating NetBox", done, total)
+                said_n, said_t = done, time.monotonic()
+        if proc.wait() != 0:
+            raise LabError(f"netbox migrate failed: {''.join(tail).strip()[-1500:]}")
+        self.progress(f"  applied {done}/{total}")
+
+    def _restore_or_migrate(self) -> None:
+        """A database from the cached dump; the first lab on a machine makes that dump (one at a time)."""
+        if not self.dump.exists():
+            with self._cache_locked("migrating NetBox"):
+                if not self.dump.exists():
+                    self._create_db()
+                    self._migrate_and_cache()
+                    return
+        self._restore_cached()
 
     def _restore_cached(self) -> None:
         self._create_db()
@@ -545,11 +668,7 @@ PAGINATE_COUNT = 1000
             pids["postgres"] = self._start_postgres()
             pids["redis"] = self._start_redis()
             if not self._db_exists(DB_NAME):
-                if self.dump.exists():
-                    self._restore_cached()
-                else:
-                    self._create_db()
-                    self._migrate_and_cache()
+                self._restore_or_migrate()
             if not self._db_exists("snap_base"):
                 self._snapshot_db("snap_base")
             pids["gunicorn"] = self._start_gunicorn()
