@@ -12,28 +12,14 @@ import json
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from simpul.lab.spec import DeviceLab, LabDevice, LabInterface, LabNeighbor, LabSecrets, LabVlan
-from simpul.platforms import PLATFORMS
 
 log = logging.getLogger(__name__)
 
 OS_VERSIONS = {"cisco_ios": "15.9(3)M7", "arista_eos": "4.31.2F", "mikrotik_routeros": "7.15.3"}
-
-
-def _paged(api: Any, path: str, params: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-    url: str | None = f"{api.base_url}/{path}/"
-    query: list[tuple[str, str]] | None = [*params, ("limit", "1000")]
-    headers = {"Authorization": f"Bearer {api.token}", "Accept": "application/json"}
-    while url:
-        resp = api.http_session.get(url, params=query, headers=headers, timeout=120)
-        resp.raise_for_status()
-        page = resp.json()
-        yield from page["results"]
-        url, query = page.get("next"), None
 
 
 def lab_secrets(lab_dir: Path) -> dict[str, str]:
@@ -67,29 +53,24 @@ def _serial(name: str) -> str:
 
 
 def fetch_regency(api: Any) -> dict[str, list[dict[str, Any]]]:
-    """The raw NetBox objects the lab needs, in four paged reads."""
+    """The raw NetBox objects the lab needs, in four paged reads (simpul's one NetBox pager)."""
+    from simpul.netbox.client import get_all
+
     return {
         "devices": list(
-            _paged(
-                api, "dcim/devices", [("fields", "id,name,platform,role,site,tenant,device_type,primary_ip4")]
-            )
+            get_all(api, "dcim/devices", fields="id,name,platform,role,site,tenant,device_type,primary_ip4")
         ),
         "interfaces": list(
-            _paged(
+            get_all(
                 api,
                 "dcim/interfaces",
-                [
-                    (
-                        "fields",
-                        "id,name,device,enabled,description,mtu,untagged_vlan,connected_endpoints,speed",
-                    )
-                ],
+                fields="id,name,device,enabled,description,mtu,untagged_vlan,connected_endpoints,speed",
             )
         ),
         "ips": list(
-            _paged(api, "ipam/ip-addresses", [("fields", "address,assigned_object_type,assigned_object_id")])
+            get_all(api, "ipam/ip-addresses", fields="address,assigned_object_type,assigned_object_id")
         ),
-        "vlans": list(_paged(api, "ipam/vlans", [("fields", "id,vid,name,site,tenant")])),
+        "vlans": list(get_all(api, "ipam/vlans", fields="id,vid,name,site,tenant")),
     }
 
 
@@ -131,7 +112,7 @@ def build_device_lab(
                 "no platform set in NetBox"
                 if not slug
                 else f"platform {slug!r} is not simulated over SSH"
-                + (" (linux edges run in network namespaces)" if slug == "linux" else "")
+                + (" (linux devices run in Linux network namespaces, as root)" if slug == "linux" else "")
             )
             skipped.append((name, reason))
             continue
@@ -200,8 +181,3 @@ def build_device_lab(
         port += 1
     lab = DeviceLab(username="admin", password=creds["password"], devices=tuple(devices))
     return lab, skipped
-
-
-def is_simulated(slug: str | None) -> bool:
-    spec = PLATFORMS.get(slug or "")
-    return bool(spec and spec.simulated)

@@ -1,11 +1,13 @@
-"""Linux SKPD LANs in network namespaces: the Diskominfo core, an ISP and one namespace per linux edge.
+"""Linux devices in network namespaces: the Diskominfo core, an ISP, the linux SKPD edges and servers.
 
 Needs root. Everything lives inside namespaces this module creates (``<prefix>core``, ``<prefix>isp``,
-``<prefix><edge>``, ``<prefix>lan-<skpd>``); the veth pairs are created directly inside them, so the
+``<prefix><edge>``, ``<prefix>lan-<skpd>``, ``<prefix><server>`` and ``<prefix>dc``, the data-centre
+segment the servers are plugged into); the veth pairs are created directly inside them, so the
 root namespace gets no interface and no address. Each edge runs a real lldpd and a real sshd; the
-core runs lldpd too, so LLDP on both sides is real. Each edge's sshd is reached from the root
-namespace through a ``socat`` forwarder on 127.0.0.1:<ssh_port> that execs
-``ip netns exec <ns> socat STDIO TCP:127.0.0.1:22`` (the namespace's own loopback) per connection.
+core runs lldpd too, so LLDP on both sides is real. Each server runs a real sshd and holds its NetBox
+addresses. Every sshd is reached from the root namespace through a ``socat`` forwarder on
+127.0.0.1:<ssh_port> that execs ``ip netns exec <ns> socat STDIO TCP:127.0.0.1:22`` (the namespace's
+own loopback) per connection.
 
 SSH login (documented in docs/lab-netns.md): a lab user (``lab.username``, uid 0) exists only in a
 passwd/shadow pair written to the state dir and bind-mounted over /etc/passwd and /etc/shadow in the
@@ -13,7 +15,9 @@ private mount namespace of the lab sshd (``ip netns exec`` already gives it one)
 accounts files are never touched; every other account is locked for that sshd (``AllowUsers``).
 
 State is ``<state_dir>/netns.json``: the namespaces and the pids (with their start times, so a
-recycled pid is never killed) that ``netns_down`` removes.
+recycled pid is never killed) that ``netns_down`` removes. ``/run/simpul/netns-owner-<prefix>``
+names the state dir that owns a prefix, so the leftovers of a killed lab are recognised as such and
+removed by the next ``netns_up`` with that prefix (``sweep_prefix``).
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ READY_TIMEOUT_S = 30.0
 _IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,7}-$")
-_RESERVED = ("core", "isp")
+_RESERVED = ("core", "isp", "dc")
+RUN_DIR = Path("/run/simpul")
+BRIDGE = "br0"  # the data-centre segment's bridge, in <prefix>dc
 
 # Popen objects of the daemons this process started, so down() can reap them (no zombies in tests).
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
@@ -87,6 +93,14 @@ def _ifname(value: str) -> str:
     return value
 
 
+def _device_name(value: str) -> str:
+    if not _NAME_RE.match(value) or value in _RESERVED or value.startswith("lan-"):
+        raise ValueError(
+            f"{value!r} cannot name a namespace (A-Z a-z 0-9 _ . -, not 'core', 'isp', 'dc' or 'lan-...')"
+        )
+    return value
+
+
 def _iface(value: str) -> ipaddress.IPv4Interface:
     try:
         return ipaddress.IPv4Interface(value)
@@ -118,11 +132,7 @@ class NetnsEdge(Frozen):
     @field_validator("name", "skpd")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME_RE.match(value) or value in _RESERVED or value.startswith("lan-"):
-            raise ValueError(
-                f"{value!r} cannot name a namespace (A-Z a-z 0-9 _ . -, not 'core', 'isp' or 'lan-...')"
-            )
-        return value
+        return _device_name(value)
 
     @field_validator("uplink_port", "core_port", "lan_port")
     @classmethod
@@ -164,6 +174,56 @@ class NetnsEdge(Frozen):
             lan_ip=f"10.20.{n}.1/24",
             lan_host_ip=f"10.20.{n}.100/24",
         )
+
+
+class NetnsServerPort(Frozen):
+    """One interface of a server, with its NetBox address (if any)."""
+
+    name: str  # as NetBox names it, e.g. eno1
+    ip: str | None = None  # e.g. 10.10.0.21/24
+
+    @field_validator("name")
+    @classmethod
+    def _port(cls, value: str) -> str:
+        return _ifname(value)
+
+    @field_validator("ip")
+    @classmethod
+    def _cidr(cls, value: str | None) -> str | None:
+        return None if value is None else str(_iface(value))
+
+
+class NetnsServer(Frozen):
+    """A Linux server (the Pusat Data's): its own namespace, a real sshd, its NetBox addresses.
+
+    Each port is a veth whose other end is on the bridge of the data-centre segment (``<prefix>dc``),
+    so the servers reach each other on their NetBox addresses and nothing else.
+    """
+
+    name: str  # the NetBox device name, e.g. srv-dns-01 (also its hostname)
+    ssh_port: int = Field(ge=1024, le=65535)  # forwarder port on 127.0.0.1 in the root namespace
+    ports: tuple[NetnsServerPort, ...] = (NetnsServerPort(name="eth0"),)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _device_name(value)
+
+    @model_validator(mode="after")
+    def _unique_ports(self) -> NetnsServer:
+        names = [p.name for p in self.ports]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate port names")
+        return self
+
+    def segment_port(self, port: str) -> str:
+        """The name of ``port``'s other end on the data-centre bridge.
+
+        Examples:
+            >>> NetnsServer(name="srv-dns-01", ssh_port=2222).segment_port("eno1")
+            'srv-dns-01.eno1'
+        """
+        return short_ifname(f"{self.name}.{port}")
 
 
 class NetnsCore(Frozen):
@@ -212,6 +272,7 @@ class NetnsLab(Frozen):
     core: NetnsCore = NetnsCore()
     isp: NetnsIsp = NetnsIsp()
     edges: tuple[NetnsEdge, ...] = ()
+    servers: tuple[NetnsServer, ...] = ()
 
     @field_validator("prefix")
     @classmethod
@@ -242,10 +303,12 @@ class NetnsLab(Frozen):
         isp = _iface(self.isp.ip)
         if core.network != isp.network or core.ip == isp.ip:
             raise ValueError("core.uplink_ip and isp.ip must be two addresses of one prefix")
+        segment_ports = [s.segment_port(p.name) for s in self.servers for p in s.ports]
         for field, values in (
-            ("name", [e.name for e in self.edges]),
+            ("name", [name for name, _ in self.ssh_devices()]),
             ("skpd", [e.skpd for e in self.edges]),
-            ("ssh_port", [str(e.ssh_port) for e in self.edges]),
+            ("ssh_port", [str(port) for _, port in self.ssh_devices()]),
+            ("server port", [*segment_ports, BRIDGE]),
             ("core_port", [e.core_port for e in self.edges] + [self.core.uplink_port]),
             ("LAN prefix", [str(_iface(e.lan_ip).network) for e in self.edges]),
             ("p2p prefix", [str(_iface(e.p2p_edge_ip).network) for e in self.edges] + [str(core.network)]),
@@ -254,6 +317,10 @@ class NetnsLab(Frozen):
             if dupes:
                 raise ValueError(f"edges: duplicate {field}: {', '.join(dupes)}")
         return self
+
+    def ssh_devices(self) -> list[tuple[str, int]]:
+        """(device, forwarder port) of every device with an sshd: the edges, then the servers."""
+        return [(e.name, e.ssh_port) for e in self.edges] + [(s.name, s.ssh_port) for s in self.servers]
 
     def fingerprint(self) -> str:
         """Identifies the lab (password included, only as part of a digest)."""
@@ -266,8 +333,8 @@ class NetnsLab(Frozen):
 
 class NetnsNode(Frozen):
     namespace: str
-    role: Literal["core", "isp", "edge", "lan"]
-    device: str  # the device name (edges, core), "isp", or lan-<skpd>
+    role: Literal["core", "isp", "edge", "lan", "server", "dc"]
+    device: str  # the device name (edges, servers, core), "isp", "dc", or lan-<skpd>
     exists: bool
     ssh_port: int | None = None
 
@@ -395,6 +462,10 @@ def _ns_names(lab: NetnsLab) -> dict[str, tuple[str, str]]:
     for edge in lab.edges:
         names[f"{lab.prefix}{edge.name}"] = ("edge", edge.name)
         names[f"{lab.prefix}lan-{edge.skpd}"] = ("lan", f"lan-{edge.skpd}")
+    for server in lab.servers:
+        names[f"{lab.prefix}{server.name}"] = ("server", server.name)
+    if lab.servers:
+        names[f"{lab.prefix}dc"] = ("dc", "dc")
     return names
 
 
@@ -463,22 +534,41 @@ def _addresses(lab: NetnsLab) -> dict[str, list[tuple[str, str]]]:
         addrs[f"{p}core"].append((e.core_port, e.p2p_core_ip))
         addrs[f"{p}{e.name}"] = [(e.uplink_port, e.p2p_edge_ip), (e.lan_port, e.lan_ip)]
         addrs[f"{p}lan-{e.skpd}"] = [("eth0", e.lan_host_ip)]
+    for srv in lab.servers:
+        addrs[f"{p}{srv.name}"] = [(port.name, port.ip) for port in srv.ports if port.ip]
+    if lab.servers:
+        addrs[f"{p}dc"] = []
     return addrs
+
+
+def _segment_lines(lab: NetnsLab) -> dict[str, list[str]]:
+    """namespace -> lines for the servers' links: every port up, and plugged into the dc bridge."""
+    lines: dict[str, list[str]] = {}
+    if not lab.servers:
+        return lines
+    dc = lines.setdefault(f"{lab.prefix}dc", [f"link set {BRIDGE} up"])
+    for srv in lab.servers:
+        lines[f"{lab.prefix}{srv.name}"] = [f"link set {port.name} up" for port in srv.ports]
+        for port in srv.ports:
+            peer = srv.segment_port(port.name)
+            dc += [f"link set {peer} master {BRIDGE}", f"link set {peer} up"]
+    return lines
 
 
 def _config_lines(lab: NetnsLab) -> dict[str, list[str]]:
     """namespace -> the ``ip -batch`` lines that configure it as planned (re-applying restores it)."""
     routes = _routes(lab)
+    segment = _segment_lines(lab)
     config = {}
     for ns, addrs in _addresses(lab).items():
-        lines = ["link set lo up"]
+        lines = ["link set lo up", *segment.get(ns, [])]
         for iface, cidr in addrs:
             lines += [
                 f"link set {iface} up",
                 f"addr flush dev {iface} scope global",
                 f"addr add {cidr} dev {iface}",
             ]
-        config[ns] = lines + routes[ns]
+        config[ns] = lines + routes.get(ns, [])
     return config
 
 
@@ -538,46 +628,23 @@ def _accounts(files: Path, username: str, password_hash: str) -> None:
 def netns_up(lab: NetnsLab, state_dir: Path, *, euid: int | None = None) -> NetnsStatus:
     """Build the namespaces and start lldpd, sshd and the forwarders; a no-op if this lab already runs.
 
-    Raises LabError without root or when a different lab runs in ``state_dir``, PortInUseError when a
-    forwarder port is taken. On any failure everything started so far is removed again.
+    What a killed earlier lab of the same prefix left behind (namespaces, forwarders) is removed
+    first. Raises LabError without root, when a different lab runs in ``state_dir`` or another live
+    lab owns the prefix; PortInUseError when a forwarder port is taken. On any failure everything
+    started so far is removed again.
     """
     require_root(euid)
     _require_tools()
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    state = _read_state(state_dir)
-    if state is not None:
-        status = netns_status(state_dir)
-        if state.get("fingerprint") == lab.fingerprint() and status.running:
-            log.info("netns lab in %s already running", state_dir)
+    if _read_state(state_dir) is not None:
+        status = _reuse_or_clear(lab, state_dir)
+        if status is not None:
             return status
-        if status.running:
-            raise LabError(
-                "a different namespace lab is running in this state dir",
-                source=str(state_dir / STATE_FILE),
-                hint="run `simpul lab down` (netns_down) first",
-            )
-        log.info("netns lab in %s is incomplete (%s): rebuilding", state_dir, "; ".join(status.problems))
-        netns_down(state_dir)
-
     namespaces = _ns_names(lab)
-    taken = sorted(set(namespaces) & _namespaces())
-    if taken:
-        raise LabError(
-            f"namespaces already exist and are not this lab's: {', '.join(taken)}",
-            field="prefix",
-            hint="remove them (ip netns del NAME) or give the lab another prefix",
-        )
-    for edge in lab.edges:
-        if not _port_free(edge.ssh_port):
-            raise PortInUseError(
-                f"port {edge.ssh_port} on 127.0.0.1 (SSH forwarder of {edge.name}) is already in use",
-                field=f"edges[{edge.name}].ssh_port",
-                hint="stop what listens there (ss -ltnp) or choose other ports",
-            )
-
+    _claim_prefix(lab.prefix, state_dir)
+    _check_ports(lab)
     started = time.time()
-    sock_dir = _sock_dir(state_dir)
     state = {
         "version": STATE_VERSION,
         "phase": "building",
@@ -586,7 +653,8 @@ def netns_up(lab: NetnsLab, state_dir: Path, *, euid: int | None = None) -> Netn
         "spec": lab.model_dump(mode="json", exclude={"password"}),
         "namespaces": namespaces,
         "processes": [],
-        "sock_dir": str(sock_dir),
+        "sock_dir": str(_sock_dir(state_dir)),
+        "builder_pid": os.getpid(),
         "started_at": started,
         "startup_seconds": None,
     }
@@ -602,8 +670,142 @@ def netns_up(lab: NetnsLab, state_dir: Path, *, euid: int | None = None) -> Netn
     state["phase"] = "running"
     state["startup_seconds"] = round(time.time() - started, 3)
     _write_state(state_dir, state)
-    log.info("netns lab up: %d edges in %.2f s", len(lab.edges), state["startup_seconds"])
+    log.info(
+        "netns lab up: %d edges, %d servers in %.2f s",
+        len(lab.edges),
+        len(lab.servers),
+        state["startup_seconds"],
+    )
     return netns_status(state_dir)
+
+
+def _reuse_or_clear(lab: NetnsLab, state_dir: Path) -> NetnsStatus | None:
+    """The status when this very lab already runs from ``state_dir``; else clear what is there."""
+    status = netns_status(state_dir)
+    state = _read_state(state_dir) or {}
+    if state.get("fingerprint") == lab.fingerprint() and status.running:
+        log.info("netns lab in %s already running", state_dir)
+        return status
+    if status.running:
+        raise LabError(
+            "a different namespace lab is running in this state dir",
+            source=str(state_dir / STATE_FILE),
+            hint="run `simpul lab down` (netns_down) first",
+        )
+    log.info("netns lab in %s is incomplete (%s): rebuilding", state_dir, "; ".join(status.problems))
+    netns_down(state_dir)
+    return None
+
+
+def _check_ports(lab: NetnsLab) -> None:
+    kinds = {e.name: "edges" for e in lab.edges} | {s.name: "servers" for s in lab.servers}
+    for name, port in lab.ssh_devices():
+        if not _port_free(port):
+            raise PortInUseError(
+                f"port {port} on 127.0.0.1 (SSH forwarder of {name}) is already in use",
+                field=f"{kinds[name]}[{name}].ssh_port",
+                hint="stop what listens there (ss -ltnp) or choose other ports",
+            )
+
+
+# --- who owns a prefix; what a killed lab left behind ------------------------------------------
+
+
+def _owner_file(prefix: str) -> Path:
+    return RUN_DIR / f"netns-owner-{prefix}"
+
+
+def _claim_prefix(prefix: str, state_dir: Path) -> None:
+    """Make ``state_dir`` the owner of ``prefix``, removing a dead earlier owner's leftovers first.
+
+    Raises LabError when a live lab in another state dir owns the prefix.
+    """
+    for owner in _owners(prefix):
+        if owner != state_dir.resolve() and _lab_alive(owner):
+            raise LabError(
+                f"namespace prefix {prefix!r} belongs to the lab running from {owner}",
+                field="prefix",
+                hint="stop that lab (simpul lab down, with its SIMPUL_LAB_DIR) or give this one "
+                "another prefix (SIMPUL_LAB_NETNS_PREFIX)",
+            )
+    removed = sweep_prefix(prefix)
+    if removed:
+        log.warning("removed what an earlier lab with prefix %r left behind: %s", prefix, ", ".join(removed))
+    owner_file = _owner_file(prefix)
+    RUN_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+    tmp = owner_file.with_name(f"{owner_file.name}.{os.getpid()}.tmp")
+    tmp.write_text(f"{state_dir.resolve()}\n")
+    tmp.replace(owner_file)
+
+
+def _owners(prefix: str) -> set[Path]:
+    """State dirs of labs using ``prefix``: the owner file, and the sshd configs running in its namespaces."""
+    owners = set()
+    with contextlib.suppress(OSError):
+        owners.add(Path(_owner_file(prefix).read_text().strip()))
+    namespaces = [ns for ns in _namespaces() if ns.startswith(prefix)]
+    for pid in _pids_in(namespaces):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if "-f" in argv[:-1]:
+            config = Path(argv[argv.index("-f") + 1])  # <state_dir>/netns/<device>/sshd_config
+            if config.name == "sshd_config" and config.parent.parent.name == "netns":
+                owners.add(config.parent.parent.parent)
+    return owners
+
+
+def _lab_alive(state_dir: Path) -> bool:
+    """Is the lab of ``state_dir`` running, or being built by a process that is still alive?"""
+    try:
+        state = _read_state(state_dir)
+    except LabError:
+        return False
+    if state is None:
+        return False
+    if state.get("phase") == "building":
+        builder = state.get("builder_pid")
+        return isinstance(builder, int) and _proc_stat(builder) is not None
+    return netns_status(state_dir).running
+
+
+def _forwarders(prefix: str) -> list[int]:
+    """Pids of socat forwarders (root namespace) whose target is a namespace of ``prefix``."""
+    marker = f"EXEC:ip netns exec {prefix}".encode()
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"socat") and any(arg.startswith(marker) for arg in argv):
+            pids.append(int(entry.name))
+    return pids
+
+
+def sweep_prefix(prefix: str) -> list[str]:
+    """Remove every namespace named ``<prefix>...``, what runs in it, and its socat forwarders.
+
+    For leftovers of a lab that was killed and could not tear itself down; the caller makes sure
+    no live lab owns ``prefix``. Returns what was removed (namespaces, then ``socat <pid>``).
+    """
+    if not _PREFIX_RE.match(prefix):
+        raise LabError(f"{prefix!r} is not a namespace lab prefix", field="prefix")
+    namespaces = sorted(ns for ns in _namespaces() if ns.startswith(prefix))
+    forwarders = _forwarders(prefix)
+    for pid in [*forwarders, *_pids_in(namespaces)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if namespaces:
+        _run(
+            ["ip", "-force", "-batch", "-"],
+            input_text="".join(f"netns del {ns}\n" for ns in namespaces),
+            check=False,
+        )
+    return namespaces + [f"socat {pid}" for pid in forwarders]
 
 
 def _parallel(cmds: Iterable[tuple[list[str], str | None]]) -> None:
@@ -642,8 +844,26 @@ def lab_mac(device: str, port: str) -> str:
 
 
 def _build(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
+    """Namespaces, links, addresses and routes, then each sshd's and lldpd's files."""
+    _run(["ip", "-batch", "-"], input_text="\n".join(_link_batch(lab, state["namespaces"])) + "\n")
+    forwarding = {f"{lab.prefix}core", *(f"{lab.prefix}{e.name}" for e in lab.edges)}
+    config = _config_lines(lab)
+    cmds = []
+    for ns in state["namespaces"]:
+        if ns in forwarding:
+            script = "echo 1 > /proc/sys/net/ipv4/ip_forward && exec ip -batch -"
+            argv = ["ip", "netns", "exec", ns, "sh", "-c", script]
+        else:
+            argv = ["ip", "-n", ns, "-batch", "-"]
+        cmds.append((argv, "\n".join(config[ns]) + "\n"))
+    _parallel(cmds)
+    _write_daemon_files(lab, state_dir, Path(state["sock_dir"]))
+
+
+def _link_batch(lab: NetnsLab, namespaces: Iterable[str]) -> list[str]:
+    """``ip -batch`` lines (root namespace) adding the namespaces and every veth pair and bridge."""
     p = lab.prefix
-    batch = [f"netns add {ns}" for ns in state["namespaces"]]
+    batch = [f"netns add {ns}" for ns in namespaces]
 
     def veth(ns_a: str, dev_a: str, port_a: str, ns_b: str, dev_b: str, port_b: str) -> str:
         return (
@@ -655,28 +875,21 @@ def _build(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
     for e in lab.edges:
         batch.append(veth(e.name, e.name, e.uplink_port, "core", lab.core.name, e.core_port))
         batch.append(veth(e.name, e.name, e.lan_port, f"lan-{e.skpd}", f"lan-{e.skpd}", "eth0"))
-    _run(["ip", "-batch", "-"], input_text="\n".join(batch) + "\n")
+    if lab.servers:
+        batch.append(f"link add name {BRIDGE} address {lab_mac('dc', BRIDGE)} netns {p}dc type bridge")
+    for srv in lab.servers:
+        for port in srv.ports:
+            batch.append(veth(srv.name, srv.name, port.name, "dc", "dc", srv.segment_port(port.name)))
+    return batch
 
-    forwarding = {f"{p}core", *(f"{p}{e.name}" for e in lab.edges)}
-    config = _config_lines(lab)
-    cmds = []
-    for ns in state["namespaces"]:
-        if ns in forwarding:
-            script = "echo 1 > /proc/sys/net/ipv4/ip_forward && exec ip -batch -"
-            argv = ["ip", "netns", "exec", ns, "sh", "-c", script]
-        else:
-            argv = ["ip", "-n", ns, "-batch", "-"]
-        cmds.append((argv, "\n".join(config[ns]) + "\n"))
-    _parallel(cmds)
 
-    # per-device files: lldpd config, sshd config, host key, accounts
+def _write_daemon_files(lab: NetnsLab, state_dir: Path, sock_dir: Path) -> None:
+    """lldpd configs (core, edges); sshd config, accounts and host key of every SSH device."""
     password_hash = _run(["openssl", "passwd", "-6", "-stdin"], input_text=lab.password + "\n").strip()
-    sock_dir = Path(state["sock_dir"])
     sock_dir.mkdir(parents=True, exist_ok=True)
     for path in (sock_dir.parent, sock_dir):
         path.chmod(0o755)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
-    keygen = []
     for device in [lab.core.name, *(e.name for e in lab.edges)]:
         (state_dir / "netns" / device).mkdir(parents=True, exist_ok=True)
         # next to the socket, not in the state dir: lldpd runs lldpcli as _lldpd, and state dirs
@@ -684,15 +897,15 @@ def _build(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
         conf = sock_dir / f"{device}.conf"
         conf.write_text(_lldpd_conf(device))
         conf.chmod(0o644)
-    for e in lab.edges:
-        files = state_dir / "netns" / e.name
+    keygen: list[tuple[list[str], str | None]] = []
+    for name, _ in lab.ssh_devices():
+        files = state_dir / "netns" / name
+        files.mkdir(parents=True, exist_ok=True)
         (files / "sshd_config").write_text(_sshd_config(files, lab.username))
         _accounts(files, lab.username, password_hash)
         key = files / "ssh_host_ed25519_key"
         if not key.exists():  # host keys are generated once per lab and kept across up/down
-            keygen.append(
-                (["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", e.name, "-f", str(key)], None)
-            )
+            keygen.append((["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], None))
     _parallel(keygen)
 
 
@@ -718,50 +931,44 @@ def _spawn(
 
 
 def _start_daemons(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
+    """lldpd on the core and the edges; sshd and its forwarder for every SSH device."""
     p = lab.prefix
     sock_dir = Path(state["sock_dir"])
-
-    def lldpd(device: str, ns: str) -> None:
-        conf = sock_dir / f"{device}.conf"
-        sock = sock_dir / f"{device}.sock"
+    for device in [lab.core.name, *(e.name for e in lab.edges)]:
+        ns = f"{p}core" if device == lab.core.name else f"{p}{device}"
+        conf, sock = sock_dir / f"{device}.conf", sock_dir / f"{device}.sock"
         # not in a UTS namespace of its own: lldpd resolves its hostname (DNS) and would stall 10 s
         argv = ["ip", "netns", "exec", ns, "lldpd", "-d", "-u", str(sock), "-O", str(conf)]
         _spawn(state_dir, state, "lldpd", device, ns, argv)
-
-    lldpd(lab.core.name, f"{p}core")
-    for e in lab.edges:
-        ns = f"{p}{e.name}"
-        lldpd(e.name, ns)
-        files = state_dir / "netns" / e.name
-        (files / "sshd.pid").unlink(missing_ok=True)  # readiness is this file appearing
-        # unshare --uts: the sessions see the device's hostname; the bind mounts stay in the private
-        # mount namespace `ip netns exec` gives this sshd, so the system's accounts are untouched.
-        script = (
-            f"hostname {shlex.quote(e.name)}"
-            f" && mount --bind {shlex.quote(str(files / 'passwd'))} /etc/passwd"
-            f" && mount --bind {shlex.quote(str(files / 'shadow'))} /etc/shadow"
-            f" && exec /usr/sbin/sshd -D -e -f {shlex.quote(str(files / 'sshd_config'))}"
-        )
-        _spawn(
-            state_dir,
-            state,
-            "sshd",
-            e.name,
-            ns,
-            ["ip", "netns", "exec", ns, "unshare", "--uts", "sh", "-c", script],
-        )
-        target = f"EXEC:ip netns exec {ns} socat STDIO TCP\\:127.0.0.1\\:22"
-        listen = f"TCP-LISTEN:{e.ssh_port},bind=127.0.0.1,reuseaddr,fork"
-        _spawn(state_dir, state, "socat", e.name, None, ["socat", listen, target])
+    for name, ssh_port in lab.ssh_devices():
+        _start_sshd(state_dir, state, name, f"{p}{name}", ssh_port)
     _write_state(state_dir, state)
+
+
+def _start_sshd(state_dir: Path, state: dict[str, Any], device: str, ns: str, ssh_port: int) -> None:
+    files = state_dir / "netns" / device
+    (files / "sshd.pid").unlink(missing_ok=True)  # readiness is this file appearing
+    # unshare --uts: the sessions see the device's hostname; the bind mounts stay in the private
+    # mount namespace `ip netns exec` gives this sshd, so the system's accounts are untouched.
+    script = (
+        f"hostname {shlex.quote(device)}"
+        f" && mount --bind {shlex.quote(str(files / 'passwd'))} /etc/passwd"
+        f" && mount --bind {shlex.quote(str(files / 'shadow'))} /etc/shadow"
+        f" && exec /usr/sbin/sshd -D -e -f {shlex.quote(str(files / 'sshd_config'))}"
+    )
+    argv = ["ip", "netns", "exec", ns, "unshare", "--uts", "sh", "-c", script]
+    _spawn(state_dir, state, "sshd", device, ns, argv)
+    target = f"EXEC:ip netns exec {ns} socat STDIO TCP\\:127.0.0.1\\:22"
+    listen = f"TCP-LISTEN:{ssh_port},bind=127.0.0.1,reuseaddr,fork"
+    _spawn(state_dir, state, "socat", device, None, ["socat", listen, target])
 
 
 def _wait_ready(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
     sock_dir = Path(state["sock_dir"])
     pending: dict[str, Any] = {}
-    for e in lab.edges:
-        pending[f"sshd {e.name}"] = state_dir / "netns" / e.name / "sshd.pid"
-        pending[f"socat {e.name}"] = e.ssh_port
+    for name, ssh_port in lab.ssh_devices():
+        pending[f"sshd {name}"] = state_dir / "netns" / name / "sshd.pid"
+        pending[f"socat {name}"] = ssh_port
     for device in [lab.core.name, *(e.name for e in lab.edges)]:
         pending[f"lldpd {device}"] = sock_dir / f"{device}.sock"
     procs = {f"{p['name']} {p['device']}": p for p in state["processes"]}
@@ -770,18 +977,7 @@ def _wait_ready(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
         for key, check in list(pending.items()):
             proc = procs[key]
             if not _alive(proc["pid"], proc["starttime"]):
-                logfile = state_dir / "netns" / proc["device"] / f"{proc['name']}.log"
-                tail = (
-                    logfile.read_text(errors="replace").strip().splitlines()[-3:] if logfile.exists() else []
-                )
-                if proc["name"] == "socat" and not _listening(check):
-                    raise PortInUseError(
-                        f"the SSH forwarder of {proc['device']} could not listen on 127.0.0.1:{check}: "
-                        + " | ".join(tail),
-                        field=f"edges[{proc['device']}].ssh_port",
-                        hint="choose another port",
-                    )
-                raise LabError(f"{key} exited at start: {' | '.join(tail)}", source=str(logfile))
+                raise _start_failure(lab, state_dir, key, proc, check)
             ready = _listening(check) if isinstance(check, int) else Path(check).exists()
             if ready:
                 del pending[key]
@@ -790,6 +986,21 @@ def _wait_ready(lab: NetnsLab, state_dir: Path, state: dict[str, Any]) -> None:
         if time.monotonic() > deadline:
             raise LabError(f"not ready after {READY_TIMEOUT_S:.0f} s: {', '.join(sorted(pending))}")
         time.sleep(0.05)
+
+
+def _start_failure(lab: NetnsLab, state_dir: Path, key: str, proc: dict[str, Any], check: Any) -> LabError:
+    """The error for a daemon that exited at start: the last lines of its log; a taken port by name."""
+    logfile = state_dir / "netns" / proc["device"] / f"{proc['name']}.log"
+    tail = logfile.read_text(errors="replace").strip().splitlines()[-3:] if logfile.exists() else []
+    if proc["name"] == "socat" and not _listening(check):
+        kind = "servers" if any(s.name == proc["device"] for s in lab.servers) else "edges"
+        return PortInUseError(
+            f"the SSH forwarder of {proc['device']} could not listen on 127.0.0.1:{check}: "
+            + " | ".join(tail),
+            field=f"{kind}[{proc['device']}].ssh_port",
+            hint="choose another port",
+        )
+    return LabError(f"{key} exited at start: {' | '.join(tail)}", source=str(logfile))
 
 
 def netns_down(state_dir: Path) -> bool:
@@ -832,9 +1043,19 @@ def netns_down(state_dir: Path) -> bool:
     sock_dir = state.get("sock_dir")
     if sock_dir:
         shutil.rmtree(sock_dir, ignore_errors=True)
+    _release_prefix(state.get("prefix"), state_dir)
     (state_dir / STATE_FILE).unlink(missing_ok=True)
     log.info("netns lab in %s down (%d processes, %d namespaces)", state_dir, len(procs), len(ours))
     return True
+
+
+def _release_prefix(prefix: str | None, state_dir: Path) -> None:
+    if not prefix:
+        return
+    owner_file = _owner_file(prefix)
+    with contextlib.suppress(OSError):
+        if Path(owner_file.read_text().strip()) == state_dir.resolve():
+            owner_file.unlink()
 
 
 def _pids_in(namespaces: Iterable[str]) -> list[int]:
@@ -881,7 +1102,7 @@ def netns_status(state_dir: Path) -> NetnsStatus:
         return NetnsStatus(state_dir=str(state_dir))
     existing = _namespaces()
     spec = _spec_from_state(state)
-    ports = {e["name"]: e["ssh_port"] for e in spec.get("edges", [])}
+    ports = {d["name"]: d["ssh_port"] for d in [*spec.get("edges", []), *spec.get("servers", [])]}
     nodes = tuple(
         NetnsNode(namespace=ns, role=role, device=device, exists=ns in existing, ssh_port=ports.get(device))
         for ns, (role, device) in state["namespaces"].items()
@@ -901,7 +1122,7 @@ def netns_status(state_dir: Path) -> NetnsStatus:
         )
     problems = [f"namespace {n.namespace} is missing" for n in nodes if not n.exists]
     problems += [f"{p.name} of {p.device} (pid {p.pid}) is not running" for p in processes if not p.alive]
-    expected = 1 + 3 * len(spec.get("edges", []))
+    expected = 1 + 3 * len(spec.get("edges", [])) + 2 * len(spec.get("servers", []))
     if state["phase"] == "running" and len(processes) != expected:
         problems.append(f"{len(processes)} processes recorded, {expected} expected")
     if state["phase"] != "running":

@@ -1,10 +1,12 @@
 """``simpul lab up``: NetBox, the demo regency, and the devices built from it, as one lab.
 
 The lab is NetBox (``netbox_lab``) + simulated SSH devices (``devices``, fakenos) + Linux namespaces
-for the linux SKPD edges (``netns``, root only). Every simulated device listens on 127.0.0.1 on its
-own port; the lab writes two small files so that simpul and Ansible reach them with no hand edits:
+for every linux device: the SKPD edges and the Pusat Data servers (``netns``, root only). Every
+simulated device listens on 127.0.0.1 on its own port; the lab writes two small files so that simpul
+and Ansible reach them with no hand edits, and never reach a device at its NetBox address:
 
-- ``overrides.json``: per-host hostname/port for ``simpul inventory`` (``SIMPUL_INVENTORY_OVERRIDES``);
+- ``overrides.json``: ``"lab": true`` and per-host hostname/port for ``simpul inventory``
+  (``SIMPUL_INVENTORY_OVERRIDES``); a NetBox device not in ``hosts`` is not simulated;
 - ``ansible-lab.yml``: the same as an Ansible inventory source layered after ``inventory/netbox.yml``.
 
 Drift planted with ``plant`` changes only the simulated side; NetBox stays as it was.
@@ -17,6 +19,7 @@ import json
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,13 +28,14 @@ import yaml
 
 from simpul.errors import LabError
 from simpul.lab.build import build_device_lab, fetch_regency, lab_secrets
-from simpul.lab.netbox_lab import NetBoxLab, Ports
+from simpul.lab.netbox_lab import NetBoxLab, Ports, Progress
 from simpul.lab.spec import DeviceLab
 from simpul.settings import PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEVICE_BASE_PORT = 20000
+DEFAULT_NETNS_PREFIX = "snl-"
 
 
 @dataclass(frozen=True)
@@ -71,64 +75,152 @@ def _write_private(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def build_netns_lab(
-    data: dict[str, list[dict[str, Any]]], password: str, base_port: int, prefix: str = "snl-"
-) -> Any:
-    """The namespace lab for the linux SKPD edges, addressed from NetBox's IPs."""
-    from simpul.lab.netns import NetnsEdge, NetnsLab
-
+def _ips_by_interface(data: dict[str, list[dict[str, Any]]]) -> dict[int, list[str]]:
     ips: dict[int, list[str]] = {}
     for ip in data["ips"]:
         if ip.get("assigned_object_type") == "dcim.interface" and ip.get("assigned_object_id"):
             ips.setdefault(int(ip["assigned_object_id"]), []).append(ip["address"])
+    return ips
+
+
+def _netns_edge(
+    dev: dict[str, Any],
+    ifaces: list[dict[str, Any]],
+    ips: dict[int, list[str]],
+    iface_by_dev_name: dict[tuple[Any, Any], dict[str, Any]],
+    port: int,
+) -> Any:
+    """A linux SKPD edge (a /31 uplink and a LAN address in NetBox) as a NetnsEdge, else None."""
+    from simpul.lab.netns import NetnsEdge
+
+    uplink = lan = None
+    for iface in sorted(ifaces, key=lambda i: i["id"]):
+        for addr in ips.get(iface["id"], []):
+            net = ipaddress.ip_interface(addr).network
+            if net.prefixlen == 31 and uplink is None:
+                uplink = (iface, addr)
+            elif net.prefixlen < 31 and lan is None:
+                lan = (iface, addr)
+    if uplink is None or lan is None:
+        return None
+    peer_ip = None
+    for peer in uplink[0].get("connected_endpoints") or []:
+        peer_iface = iface_by_dev_name.get(((peer.get("device") or {}).get("name"), peer.get("name")))
+        if peer_iface:
+            peer_ip = next(iter(ips.get(peer_iface["id"], [])), None)
+    edge_if = ipaddress.ip_interface(uplink[1])
+    core_ip = peer_ip or str(next(h for h in edge_if.network if h != edge_if.ip)) + "/31"
+    lan_if = ipaddress.ip_interface(lan[1])
+    host = next(h for h in lan_if.network.hosts() if int(h) - int(lan_if.network.network_address) >= 100)
+    return NetnsEdge(
+        name=dev["name"],
+        skpd=(dev.get("tenant") or {}).get("slug") or dev["name"],
+        ssh_port=port,
+        uplink_port=uplink[0]["name"],
+        lan_port=lan[0]["name"],
+        p2p_core_ip=core_ip,
+        p2p_edge_ip=uplink[1],
+        lan_ip=lan[1],
+        lan_host_ip=f"{host}/{lan_if.network.prefixlen}",
+    )
+
+
+def _netns_server(
+    dev: dict[str, Any], ifaces: list[dict[str, Any]], ips: dict[int, list[str]], port: int
+) -> Any:
+    """Any other linux device (a Pusat Data server): its interfaces with their NetBox IPv4 addresses."""
+    from simpul.lab.netns import NetnsServer, NetnsServerPort, short_ifname
+
+    ports = []
+    for iface in sorted(ifaces, key=lambda i: i["id"]):
+        v4 = [a for a in ips.get(iface["id"], []) if ":" not in a]
+        ports.append(NetnsServerPort(name=short_ifname(iface["name"]), ip=v4[0] if v4 else None))
+    return NetnsServer(name=dev["name"], ssh_port=port, ports=tuple(ports))
+
+
+def build_netns_lab(
+    data: dict[str, list[dict[str, Any]]], password: str, base_port: int, prefix: str = "snl-"
+) -> Any:
+    """The namespace lab for every linux device, addressed from NetBox's IPs.
+
+    A linux ``skpd-edge`` with a /31 uplink and a LAN address becomes an edge (core link, LAN host,
+    lldpd); every other linux device (the Pusat Data servers) becomes a server namespace. Edges
+    get ports from ``base_port`` on, the servers the ports after them.
+    """
+    from simpul.lab.netns import NetnsLab
+
+    ips = _ips_by_interface(data)
     ifaces: dict[str, list[dict[str, Any]]] = {}
     for iface in data["interfaces"]:
         ifaces.setdefault(iface["device"]["name"], []).append(iface)
     iface_by_dev_name = {(i["device"]["name"], i["name"]): i for i in data["interfaces"]}
+    linux = [d for d in sorted(data["devices"], key=lambda d: d["name"]) if _slug(d, "platform") == "linux"]
     edges = []
     port = base_port
-    for dev in sorted(data["devices"], key=lambda d: d["name"]):
-        if (dev.get("platform") or {}).get("slug") != "linux" or (dev.get("role") or {}).get(
-            "slug"
-        ) != "skpd-edge":
+    for dev in linux:
+        if _slug(dev, "role") != "skpd-edge":
             continue
-        uplink = lan = None
-        for iface in sorted(ifaces.get(dev["name"], []), key=lambda i: i["id"]):
-            for addr in ips.get(iface["id"], []):
-                net = ipaddress.ip_interface(addr).network
-                if net.prefixlen == 31 and uplink is None:
-                    uplink = (iface, addr)
-                elif net.prefixlen < 31 and lan is None:
-                    lan = (iface, addr)
-        if uplink is None or lan is None:
-            log.warning(
-                "linux edge %s has no /31 uplink or LAN address in NetBox: not simulated", dev["name"]
-            )
+        edge = _netns_edge(dev, ifaces.get(dev["name"], []), ips, iface_by_dev_name, port)
+        if edge is None:
+            log.info("linux edge %s has no /31 uplink and LAN address in NetBox: a server", dev["name"])
             continue
-        peer_ip = None
-        for peer in uplink[0].get("connected_endpoints") or []:
-            peer_iface = iface_by_dev_name.get(((peer.get("device") or {}).get("name"), peer.get("name")))
-            if peer_iface:
-                peer_ip = next(iter(ips.get(peer_iface["id"], [])), None)
-        edge_if = ipaddress.ip_interface(uplink[1])
-        core_ip = peer_ip or str(next(h for h in edge_if.network if h != edge_if.ip)) + "/31"
-        lan_if = ipaddress.ip_interface(lan[1])
-        host = next(h for h in lan_if.network.hosts() if int(h) - int(lan_if.network.network_address) >= 100)
-        edges.append(
-            NetnsEdge(
-                name=dev["name"],
-                skpd=(dev.get("tenant") or {}).get("slug") or dev["name"],
-                ssh_port=port,
-                uplink_port=uplink[0]["name"],
-                lan_port=lan[0]["name"],
-                p2p_core_ip=core_ip,
-                p2p_edge_ip=uplink[1],
-                lan_ip=lan[1],
-                lan_host_ip=f"{host}/{lan_if.network.prefixlen}",
-            )
-        )
+        edges.append(edge)
         port += 1
-    return NetnsLab(prefix=prefix, username="admin", password=password, edges=tuple(edges))
+    as_edges = {e.name for e in edges}
+    servers = []
+    for dev in linux:
+        if dev["name"] not in as_edges:
+            servers.append(_netns_server(dev, ifaces.get(dev["name"], []), ips, port))
+            port += 1
+    return NetnsLab(
+        prefix=prefix, username="admin", password=password, edges=tuple(edges), servers=tuple(servers)
+    )
+
+
+def _slug(dev: dict[str, Any], key: str) -> str | None:
+    value = (dev.get(key) or {}).get("slug")
+    return str(value) if value else None
+
+
+def _is_linux(data: dict[str, list[dict[str, Any]]], name: str) -> bool:
+    return any(d.get("name") == name and _slug(d, "platform") == "linux" for d in data["devices"])
+
+
+NOT_SIMULATED_CONNECTION = "not_simulated_in_the_lab"
+
+
+def _ansible_inventory(hosts: dict[str, dict[str, Any]], not_simulated: dict[str, str]) -> str:
+    """The lab's Ansible inventory source, layered after ``inventory/netbox.yml``.
+
+    Simulated hosts get their loopback address and port. A host that is not simulated still comes
+    from nb_inventory with its NetBox address; here it gets 127.0.0.1 and a connection plugin that
+    does not exist, so every task on it fails at once with "the connection plugin
+    'not_simulated_in_the_lab' was not found" instead of connecting anywhere (host vars, so no
+    group_vars file can override them).
+    """
+    inventory: dict[str, Any] = {
+        "all": {
+            "hosts": {
+                name: {"ansible_host": h["hostname"], "ansible_port": h["port"]}
+                for name, h in sorted(hosts.items())
+            }
+        }
+    }
+    if not_simulated:
+        inventory["all"]["children"] = {
+            "lab_not_simulated": {
+                "hosts": {
+                    name: {
+                        "ansible_host": "127.0.0.1",
+                        "ansible_connection": NOT_SIMULATED_CONNECTION,
+                        "simpul_lab_not_simulated": reason,
+                    }
+                    for name, reason in sorted(not_simulated.items())
+                }
+            }
+        }
+    header = "# Written by simpul lab up: where the lab's devices listen; nothing here leaves 127.0.0.1.\n"
+    return header + yaml.safe_dump(inventory, sort_keys=True)
 
 
 class Lab:
@@ -139,15 +231,16 @@ class Lab:
         settings: Settings,
         ports: Ports | None = None,
         device_base_port: int | None = None,
-        netns_prefix: str = "snl-",
+        netns_prefix: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
-        self.netbox = NetBoxLab(settings, ports)
+        self.netbox = NetBoxLab(settings, ports, progress)
         self.paths = LabPaths(Path(settings.lab_dir))
         self.device_base_port = device_base_port or int(
             os.environ.get("SIMPUL_LAB_DEVICE_BASE_PORT", DEFAULT_DEVICE_BASE_PORT)
         )
-        self.netns_prefix = netns_prefix
+        self.netns_prefix = netns_prefix or os.environ.get("SIMPUL_LAB_NETNS_PREFIX") or DEFAULT_NETNS_PREFIX
 
     # ------------------------------------------------------------------ up
     def ensure_seeded(self) -> bool:
@@ -194,7 +287,7 @@ class Lab:
         return lab
 
     def up(self, *, netns: bool | None = None, extra_devices: DeviceLab | None = None) -> dict[str, Any]:
-        """NetBox (seeded) + devices (+ namespaces when root). Idempotent."""
+        """NetBox (seeded) + devices (+ namespaces when root), the two started side by side. Idempotent."""
         from simpul.lab.devices import start_devices
 
         t0 = time.monotonic()
@@ -203,57 +296,79 @@ class Lab:
         lab, skipped, data = self.device_spec()
         if extra_devices is not None:
             lab = lab.model_copy(update={"devices": lab.devices + extra_devices.devices})
-        devices = start_devices(self._with_drift(lab), self.paths.devices)
-        netns_status = None
         want_netns = (os.geteuid() == 0) if netns is None else netns
-        if want_netns:
-            from simpul.lab.netns import netns_up
-
-            netns_lab = build_netns_lab(data, lab.password, self.device_base_port + 1000, self.netns_prefix)
-            netns_status = netns_up(netns_lab, self.paths.netns)
-        self.write_access_files(lab, netns_status)
+        netns_lab = (
+            build_netns_lab(data, lab.password, self.device_base_port + 1000, self.netns_prefix)
+            if want_netns
+            else None
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:  # namespaces build while fakenos starts
+            netns_future = pool.submit(self._netns_up, netns_lab) if netns_lab is not None else None
+            devices = start_devices(self._with_drift(lab), self.paths.devices)
+            netns_status = netns_future.result() if netns_future is not None else None
+        in_netns = set(netns_status.ssh_ports) if netns_status is not None else set()
+        not_simulated = {
+            name: self._linux_reason(netns) if _is_linux(data, name) else reason
+            for name, reason in skipped
+            if name not in in_netns
+        }
+        self.write_access_files(lab, netns_status, not_simulated)
         return {
             "netbox": {"url": nb.url, "version": nb.version, "seeded_now": seeded_now},
+            "netbox_devices": len(data["devices"]),
+            "simulated": len(data["devices"]) - len(not_simulated),
             "devices": devices.count,
-            "skipped": [
-                {"name": n, "reason": r}
-                for n, r in skipped
-                if not (netns_status and n in netns_status.ssh_ports)
-            ],
-            "netns": sorted(netns_status.ssh_ports) if netns_status else None,
-            "netns_note": None if want_netns else "not root: Linux namespaces (linux SKPD edges) not started",
+            "skipped": [{"name": n, "reason": r} for n, r in sorted(not_simulated.items())],
+            "netns": sorted(in_netns) if netns_status is not None else None,
+            "netns_note": None if want_netns else "not root: Linux namespaces (linux devices) not started",
             "drift": self.planted(),
             "seconds": round(time.monotonic() - t0, 2),
         }
 
-    def write_access_files(self, lab: DeviceLab, netns_status: Any) -> None:
-        hosts: dict[str, dict[str, Any]] = {
-            d.name: {"hostname": lab.host, "port": d.ssh_port} for d in lab.devices
-        }
-        from simpul.lab.drift import apply_drift, load_scenario
+    def _netns_up(self, netns_lab: Any) -> Any:
+        from simpul.lab.netns import netns_up
 
-        drifted = lab
-        for name in self.planted():
-            drifted = apply_drift(drifted, load_scenario(name))
-        for d in drifted.devices:  # a planted undocumented switch is reachable too (not in NetBox)
-            hosts.setdefault(d.name, {"hostname": lab.host, "port": d.ssh_port})
+        return netns_up(netns_lab, self.paths.netns)
+
+    @staticmethod
+    def _linux_reason(netns: bool | None) -> str:
+        if netns is False:
+            return "linux: runs in Linux network namespaces, not started (--no-netns)"
+        return "linux: runs in Linux network namespaces, which need root (run simpul lab up as root)"
+
+    def write_access_files(
+        self, lab: DeviceLab, netns_status: Any, not_simulated: dict[str, str] | None = None
+    ) -> None:
+        """``overrides.json`` and ``ansible-lab.yml``: every simulated device on 127.0.0.1, nothing else.
+
+        ``overrides.json`` is ``{"lab": true, "hosts": {...}, "not_simulated": {NAME: reason}}``: in
+        lab mode a NetBox device missing from ``hosts`` must be refused, never reached at its NetBox
+        address. ``not_simulated`` defaults to what the previous file said.
+        """
+        hosts = self._simulated_hosts(lab, netns_status)
+        if not_simulated is None:
+            not_simulated = self._previous_not_simulated()
+        not_simulated = {n: r for n, r in not_simulated.items() if n not in hosts}
+        overrides = {"lab": True, "hosts": hosts, "not_simulated": not_simulated}
+        _write_private(self.paths.overrides, json.dumps(overrides, indent=1, sort_keys=True))
+        _write_private(self.paths.ansible, _ansible_inventory(hosts, not_simulated))
+
+    def _simulated_hosts(self, lab: DeviceLab, netns_status: Any) -> dict[str, dict[str, Any]]:
+        hosts: dict[str, dict[str, Any]] = {
+            d.name: {"hostname": lab.host, "port": d.ssh_port} for d in self._with_drift(lab).devices
+        }  # a planted undocumented switch is reachable too (it is not in NetBox)
         if netns_status is not None:
             for name, port in netns_status.ssh_ports.items():
                 hosts[name] = {"hostname": netns_status.host, "port": port}
-        _write_private(self.paths.overrides, json.dumps({"hosts": hosts}, indent=1, sort_keys=True))
-        ansible = {
-            "all": {
-                "hosts": {
-                    name: {"ansible_host": h["hostname"], "ansible_port": h["port"]}
-                    for name, h in sorted(hosts.items())
-                }
-            }
-        }
-        _write_private(
-            self.paths.ansible,
-            "# Written by simpul lab up: where the lab's devices listen.\n"
-            + yaml.safe_dump(ansible, sort_keys=True),
-        )
+        return hosts
+
+    def _previous_not_simulated(self) -> dict[str, str]:
+        try:
+            previous = json.loads(self.paths.overrides.read_text())
+        except (OSError, ValueError):
+            return {}
+        found = previous.get("not_simulated") if isinstance(previous, dict) else None
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
     # ---------------------------------------------------------------- drift
     def _running_spec(self) -> DeviceLab:
@@ -339,6 +454,8 @@ class Lab:
         lines = [*self.netbox.env_lines(), f"export NETBOX_API={self.netbox.url()}"]
         if os.environ.get("SIMPUL_LAB_DIR"):
             lines.append(f"export SIMPUL_LAB_DIR={self.paths.root}")
+        if os.environ.get("SIMPUL_LAB_NETNS_PREFIX"):
+            lines.append(f"export SIMPUL_LAB_NETNS_PREFIX={self.netns_prefix}")
         if creds:
             lines += [
                 "export SIMPUL_DEVICE_USERNAME=admin",

@@ -1,4 +1,8 @@
-"""The Linux namespace lab, for real: namespaces, lldpd, sshd, socat, netmiko and ansible-playbook."""
+"""The Linux namespace lab, for real: namespaces, lldpd, sshd, socat, netmiko and ansible-playbook.
+
+The session lab holds SKPD edges and Pusat Data servers; the servers answer the commands simpul's
+Linux backup and collection send.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 import pytest
 from netmiko import BaseConnection, ConnectHandler
 
+from simpul.devices.platforms import platform
 from simpul.errors import LabError, PortInUseError
 from simpul.lab.netns import (
     NetnsEdge,
@@ -33,7 +38,7 @@ from simpul.lab.netns import (
 )
 from simpul.lab.spec import LabNeighbor
 
-from .conftest import make_lab, needs_root, unique_prefix, wait_for
+from .conftest import SERVERS, make_lab, needs_root, sweep_dead_sessions, unique_prefix, wait_for
 
 pytestmark = [pytest.mark.netns, needs_root]
 
@@ -91,7 +96,11 @@ def test_every_port_has_its_stable_mac(netns_lab: Lab) -> None:
         assert _mac(f"{p}core", e.core_port) == lab_mac(lab.core.name, e.core_port)
         assert _mac(f"{p}lan-{e.skpd}", "eth0") == lab_mac(f"lan-{e.skpd}", "eth0")
         seen |= {lab_mac(e.name, e.uplink_port), lab_mac(e.name, e.lan_port)}
-    assert len(seen) == 2 * len(lab.edges)
+    for srv in lab.servers:
+        assert _mac(f"{p}{srv.name}", "eno1") == lab_mac(srv.name, "eno1")
+        assert _mac(f"{p}dc", srv.segment_port("eno1")) == lab_mac("dc", srv.segment_port("eno1"))
+        seen.add(lab_mac(srv.name, "eno1"))
+    assert len(seen) == 2 * len(lab.edges) + len(lab.servers)
 
 
 def test_status_lists_every_namespace_and_process(netns_lab: Lab) -> None:
@@ -99,12 +108,15 @@ def test_status_lists_every_namespace_and_process(netns_lab: Lab) -> None:
     status = netns_status(state_dir)
     assert status.running, status.problems
     roles = sorted(n.role for n in status.nodes)
-    assert roles == sorted(["core", "isp"] + ["edge", "lan"] * 3)
+    assert roles == sorted(["core", "isp", "dc"] + ["edge", "lan"] * 3 + ["server"] * 2)
     assert all(n.exists for n in status.nodes)
-    assert {(p.name, p.device) for p in status.processes} == {("lldpd", lab.core.name)} | {
-        (name, e.name) for e in lab.edges for name in ("lldpd", "sshd", "socat")
-    }
-    assert status.ssh_ports == {e.name: e.ssh_port for e in lab.edges}
+    assert {(p.name, p.device) for p in status.processes} == (
+        {("lldpd", lab.core.name)}
+        | {(name, e.name) for e in lab.edges for name in ("lldpd", "sshd", "socat")}
+        | {(name, s.name) for s in lab.servers for name in ("sshd", "socat")}
+    )
+    assert status.ssh_ports == {name: port for name, port in lab.ssh_devices()}
+    assert set(status.ssh_ports) == {e.name for e in lab.edges} | {name for name, _ in SERVERS}
     assert status.pss_kib > 0
     assert lab.password not in status.model_dump_json()
     assert lab.password not in (state_dir / "netns.json").read_text()
@@ -117,6 +129,8 @@ def test_root_namespace_gets_no_address_and_no_interface(netns_lab: Lab) -> None
     for edge in lab.edges:
         assert _ip(edge.p2p_edge_ip) not in addrs and _ip(edge.lan_ip) not in addrs
         assert edge.core_port not in links.split()
+    for _, address in SERVERS:
+        assert _ip(address) not in addrs
     assert _ip(lab.isp.ip) not in addrs
 
 
@@ -163,6 +177,48 @@ def test_netmiko_linux_sees_the_planned_addresses(netns_lab: Lab) -> None:
         finally:
             conn.disconnect()
         assert edge.p2p_edge_ip in out and edge.lan_ip in out
+
+
+# what simpul's backup and LAN collection send to a linux device (the one platform table)
+LINUX = platform("linux")
+COMMANDS = (*LINUX.backup_commands, *(step.command for step in LINUX.collect))
+
+
+def test_servers_answer_the_backup_and_collect_commands(netns_lab: Lab) -> None:
+    lab, _, _ = netns_lab
+    for srv in lab.servers:
+        conn = _netmiko(lab, srv.ssh_port)
+        try:
+            answers = {cmd: str(conn.send_command(cmd)) for cmd in COMMANDS}
+            code = conn.send_command("echo rc=$?")
+        finally:
+            conn.disconnect()
+        assert answers["hostname"].strip() == srv.name
+        address = srv.ports[0].ip or ""
+        assert address in answers["ip -br addr"] and " UP " in answers["ip -br addr"]
+        assert "eno1" in answers["ip -d link show"]
+        assert str(_iface_net(address)) in answers["ip route show table all"]
+        assert "net.ipv4.ip_forward = 0" in answers["sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding"]
+        assert "rc=0" in code
+        links = json.loads(answers["ip -j link"])
+        assert [link["ifname"] for link in links] == ["lo", "eno1"]
+        assert links[1]["address"] == lab_mac(srv.name, "eno1")
+        addrs = {a["local"] for link in json.loads(answers["ip -j addr"]) for a in link["addr_info"]}
+        assert _ip(address) in addrs
+        assert json.loads(answers["lldpcli show neighbors -f json0 2>/dev/null || echo '{}'"]) is not None
+
+
+def _iface_net(cidr: str) -> object:
+    import ipaddress
+
+    return ipaddress.ip_interface(cidr).network
+
+
+def test_servers_share_the_data_centre_segment_and_nothing_else(netns_lab: Lab) -> None:
+    lab, _, _ = netns_lab
+    first, second = lab.servers
+    assert _ping(f"{lab.prefix}{first.name}", _ip(second.ports[0].ip or ""))
+    assert not _ping(f"{lab.prefix}{first.name}", _ip(lab.isp.ip))  # no route out of the segment
 
 
 def test_wrong_password_is_refused(netns_lab: Lab) -> None:
@@ -390,3 +446,95 @@ def test_without_root_up_is_a_lab_error(tmp_path: Path) -> None:
     assert proc.returncode == 3, proc.stderr
     assert proc.stdout.startswith("E4001") and "needs root" in proc.stdout
     assert not (tmp_path / "state").exists()
+
+
+def _namespaces_of(prefix: str) -> list[str]:
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[0] for line in listed.splitlines() if line.startswith(prefix)]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_leftovers_of_a_lab_whose_state_dir_vanished_are_swept(tmp_path: Path) -> None:
+    """A lab whose state was deleted (or lost) while it ran: the next up with its prefix clears it."""
+    prefix = unique_prefix("k")
+    old = make_lab(prefix, [("rtr-dpmd", "dpmd", 9)], [("srv-ntp-01", "10.10.0.27/24")])
+    new = make_lab(prefix, [("rtr-dpmd", "dpmd", 9)], [("srv-ntp-01", "10.10.0.27/24")])
+    first = netns_up(old, tmp_path / "first")
+    forwarders = [p.pid for p in first.processes if p.name == "socat"]
+    import shutil
+
+    shutil.rmtree(tmp_path / "first")
+    try:
+        status = netns_up(new, tmp_path / "second")
+        assert status.running, status.problems
+        for pid in forwarders:
+            stat = Path(f"/proc/{pid}/stat")
+            assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+        assert not any(_listening(port) for _, port in old.ssh_devices())
+        assert all(_listening(port) for _, port in new.ssh_devices())
+        assert sorted(_namespaces_of(prefix)) == sorted(n.namespace for n in status.nodes)
+    finally:
+        netns_down(tmp_path / "second")
+    assert _namespaces_of(prefix) == []
+
+
+def test_a_live_lab_keeps_its_prefix(tmp_path: Path) -> None:
+    prefix = unique_prefix("o")
+    lab = make_lab(prefix, [("rtr-dpmd", "dpmd", 9)])
+    other = make_lab(prefix, [("rtr-bkd", "bkd", 11)])
+    netns_up(lab, tmp_path / "first")
+    try:
+        with pytest.raises(LabError, match="belongs to the lab running from") as err:
+            netns_up(other, tmp_path / "second")
+        assert str(tmp_path / "first") in err.value.message
+        assert netns_status(tmp_path / "first").running
+    finally:
+        netns_down(tmp_path / "first")
+
+
+def test_a_killed_session_leaves_nothing_the_next_one_keeps(tmp_path: Path) -> None:
+    """A process that started a lab and died (as a killed pytest session): swept by its dead pid."""
+    script = textwrap.dedent(
+        """\
+        import os, secrets, sys
+        from pathlib import Path
+        from simpul.lab.netns import NetnsEdge, NetnsLab, NetnsServer, netns_up
+        port = int(sys.argv[2])
+        lab = NetnsLab(
+            prefix=f"s{os.getpid()}-", password=secrets.token_urlsafe(12),
+            edges=(NetnsEdge.demo("rtr-dpmd", "dpmd", 9, port),),
+            servers=(NetnsServer(name="srv-ntp-01", ssh_port=port + 1),),
+        )
+        print(netns_up(lab, Path(sys.argv[1])).prefix, flush=True)
+        os._exit(0)  # no teardown: the daemons live on, as after a kill -9
+        """
+    )
+    port = _free_pair()
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "killed"), str(port)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    prefix = done.stdout.strip().splitlines()[-1]
+    assert _namespaces_of(prefix) and _listening(port)
+    swept = sweep_dead_sessions()
+    assert f"{prefix}rtr-dpmd" in swept
+    assert _namespaces_of(prefix) == []
+    assert not _listening(port) and not _listening(port + 1)
+
+
+def _free_pair() -> int:
+    for _ in range(100):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port < 65000 and not _listening(port + 1):
+            return port
+    raise RuntimeError("no two free ports")

@@ -39,10 +39,13 @@ __all__ = [
     "skipped_devices",
     "start_devices",
     "stop_devices",
+    "sweep_orphaned_servers",
     "synthetic_lab",
 ]
 
 log = logging.getLogger(__name__)
+
+STARTED_BY = "started-by"  # "<pid> <starttime>" of the process that started the server
 
 # Popen objects of servers this process started, so stopping them also reaps them (no zombie).
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
@@ -131,6 +134,54 @@ def _proc_state(pid: int) -> str | None:
 
 def _alive(pid: int) -> bool:
     return _proc_state(pid) not in (None, "Z", "X")
+
+
+def _starttime(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def _server_state_dir(pid: int) -> Path | None:
+    """The ``--state-dir`` of a device server process, None when ``pid`` is not one."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return None
+    if "simpul.lab.devices.serve" not in argv or "--state-dir" not in argv[:-1]:
+        return None
+    return Path(argv[argv.index("--state-dir") + 1])
+
+
+def sweep_orphaned_servers(under: Path) -> list[int]:
+    """Stop device servers below ``under`` whose starter is gone (a killed test session); their pids.
+
+    For test roots only: a server started by ``simpul lab up`` outlives its starter on purpose.
+    A server whose state dir vanished, or whose ``started-by`` process is dead, is an orphan.
+    """
+    root = Path(under).resolve()
+    stopped = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        state_dir = _server_state_dir(pid)
+        if state_dir is None or not state_dir.is_relative_to(root) or not _orphaned(state_dir):
+            continue
+        log.warning("stopping device server %d of a dead session (%s)", pid, state_dir)
+        _terminate(pid, grace=5.0)
+        stopped.append(pid)
+    return stopped
+
+
+def _orphaned(state_dir: Path) -> bool:
+    try:
+        pid_text, start_text = (state_dir / STARTED_BY).read_text().split()
+    except (OSError, ValueError):
+        return not state_dir.exists()
+    return _starttime(int(pid_text)) != (None if start_text == "None" else int(start_text))
 
 
 def _is_our_server(pid: int, state_dir: Path) -> bool:
@@ -222,6 +273,7 @@ def start_devices(lab: DeviceLab, state_dir: Path, timeout: float = 120.0) -> De
             close_fds=True,
         )
     _CHILDREN[proc.pid] = proc
+    (state_dir / STARTED_BY).write_text(f"{os.getpid()} {_starttime(os.getpid())}\n")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (state_dir / "ready").exists():
