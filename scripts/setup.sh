@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything simpul needs on a fresh Debian 12 machine: system packages (when root),
-# the project venv (.venv, Python >= 3.11) and simpul itself. The NetBox lab's own Python 3.12
-# venv and migrated database are made on first `simpul lab netbox up` and cached under
-# ~/.cache/simpul. Safe to run again: it only installs what is missing.
+# the project venv (.venv, Python >= 3.11) and simpul itself with the dev and lab extras
+# (SIMPUL_EXTRAS, default "dev,lab"). The NetBox lab's own Python 3.12 venv and migrated database
+# are made on first `simpul lab netbox up` and cached under ~/.cache/simpul. Safe to run again: it
+# only installs what is missing, and says what it is doing while it takes time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,13 +23,19 @@ if ((${#missing[@]})); then
 fi
 
 PY=${PYTHON:-python3}
+extras=${SIMPUL_EXTRAS:-dev,lab}
+stamp=.venv/.simpul-installed
 if [[ ! -x .venv/bin/python ]]; then
+  echo "setup: creating the project venv (.venv) with $("$PY" --version 2>&1)"
   "$PY" -m venv .venv
 fi
-stamp=.venv/.simpul-installed
-if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+# Reinstall when pyproject.toml changed or other extras are asked for (the stamp holds them).
+if [[ ! -f $stamp || pyproject.toml -nt $stamp || "$(cat "$stamp")" != "$extras" ]]; then
+  echo "setup: installing simpul[$extras] into .venv (first time: about 2-3 minutes, ansible is large)"
+  t0=$SECONDS
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[dev]'
-  touch "$stamp"
+  .venv/bin/pip install -q -e ".[$extras]"
+  echo "$extras" >"$stamp"
+  echo "setup: .venv ready in $((SECONDS - t0)) s"
 fi
 echo "setup: ok (.venv/bin/simpul)"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
-from simpul.cli._common import console, emit_json, handles_errors, settings
+from simpul.cli._common import console, emit_json, err_console, handles_errors, settings
+from simpul.errors import LabError
 from simpul.lab.netbox_lab import NetBoxLab
 from simpul.lab.orchestrate import Lab
 
@@ -19,8 +21,26 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(drift_app, name="drift")
 
 
+@app.callback()
+def _needs_the_lab_extra() -> None:
+    """Every lab command needs the optional extra: without it, exit 2 saying what to install."""
+    from simpul.lab import require_extra
+
+    try:
+        require_extra()
+    except LabError as err:
+        # printed as plain text: rich markup would swallow the "[lab]" of "simpul[lab]"
+        err_console.print(Text.assemble(("error", "bold red"), " ", err.render()), soft_wrap=True)
+        raise typer.Exit(err.exit_code) from None
+
+
+def _say(message: str) -> None:
+    """Progress of long steps (first NetBox migration, venv), on stderr: --json output stays clean."""
+    err_console.print(message, markup=False, highlight=False)
+
+
 def _whole_lab() -> Lab:
-    return Lab(settings())
+    return Lab(settings(), progress=_say)
 
 
 @app.command("up")
@@ -48,9 +68,10 @@ def lab_up(
     )
     console.print(f"{result['devices']} simulated SSH devices on 127.0.0.1")
     if result["netns"] is not None:
-        console.print(f"{len(result['netns'])} Linux SKPD edges in network namespaces")
+        console.print(f"{len(result['netns'])} linux devices (SKPD edges, servers) in network namespaces")
     elif result["netns_note"]:
         console.print(f"[yellow]{result['netns_note']}[/]")
+    console.print(f"{result['simulated']} of the {result['netbox_devices']} NetBox devices are simulated")
     _print_skipped([(item["name"], item["reason"]) for item in result["skipped"]])
     if result["drift"]:
         console.print(f"drift planted: {', '.join(result['drift'])}")
@@ -102,7 +123,7 @@ def devices_up(as_json: bool = typer.Option(False, "--json")) -> None:
     lab = _whole_lab()
     spec, skipped, _ = lab.device_spec()
     status = start_devices(lab._with_drift(spec), lab.paths.devices)
-    lab.write_access_files(spec, lab._netns_status())
+    lab.write_access_files(spec, lab._netns_status(), dict(skipped))
     if as_json:
         emit_json({"devices": status.count, "skipped": [{"name": n, "reason": r} for n, r in skipped]})
         return
@@ -167,7 +188,7 @@ def drift_list() -> None:
 
 
 def _lab() -> NetBoxLab:
-    return NetBoxLab(settings())
+    return NetBoxLab(settings(), progress=_say)
 
 
 @netbox_app.command("up")
@@ -240,9 +261,9 @@ def lab_env() -> None:
 
 
 def _print_skipped(skipped: list[tuple[str, str]]) -> None:
-    """One line per reason (a regency has many Linux servers the device lab does not simulate)."""
+    """One line per reason: these devices are not simulated, and the lab refuses to reach them."""
     by_reason: dict[str, list[str]] = {}
     for name, reason in skipped:
         by_reason.setdefault(reason, []).append(name)
     for reason, names in by_reason.items():
-        console.print(f"  skipped {len(names)} ({reason}): {', '.join(names)}", highlight=False)
+        console.print(f"  skipped {len(names)} ({reason}): {', '.join(names)}", highlight=False, markup=False)
