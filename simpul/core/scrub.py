@@ -38,20 +38,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, cast
 
-import yaml
 from netutils.config.clean import sanitize_config
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from simpul.core.yaml_lines import line_index, line_of
+from simpul.core.validation import input_error_from_validation
+from simpul.core.yaml_lines import LineIndex, YamlPath, field_path, load_yaml_with_lines
 from simpul.errors import InputError
 
 SECRET_MASK = "<removed>"
 VOLATILE_MASK = "<masked>"
 KNOWN_PLATFORMS = ("all", "cisco_ios", "arista_eos", "mikrotik_routeros", "linux")
 RuleKind = Literal["secret", "volatile"]
+RULE_KINDS: tuple[RuleKind, ...] = ("secret", "volatile")
 
 # What a CLI prints instead of a config when a command failed (checked at the start of a line).
 CLI_ERROR_MARKERS: tuple[str, ...] = (
@@ -119,16 +121,22 @@ class ScrubRules(Frozen):
 # loading
 
 
-def _field(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 @lru_cache(maxsize=1024)
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The rules file being read: turns a data path into an InputError naming file, line and field."""
+
+    source: str
+    lines: LineIndex
+
+    def error(self, message: str, path: YamlPath, hint: str | None = None) -> InputError:
+        return InputError(
+            message, source=self.source, line=self.lines.line(path), field=field_path(path) or None, hint=hint
+        )
 
 
 def load_scrub_rules(text: str, source: str) -> ScrubRules:
@@ -153,116 +161,120 @@ def load_scrub_rules(text: str, source: str) -> ScrubRules:
         E2001 r.yaml:6: platforms.linux.secret[0].regex: a secret rule needs the named group `secret`
           -> write the part to remove as (?P<secret>...), e.g. 'wpa-psk (?P<secret>\\S+)'
     """
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            source=source,
-            line=mark.line + 1 if mark is not None else None,
-            hint="fix the YAML syntax (quote regexes with single quotes)",
-        ) from None
-    lines = line_index(root)
+    data, lines = load_yaml_with_lines(
+        text, source, hint="fix the YAML syntax (quote regexes with single quotes)"
+    )
+    where = _Where(source, lines)
+    platforms = _platforms_section(data, where)
+    return ScrubRules(
+        source=source,
+        platforms={str(plat): _platform_rules(str(plat), body, where) for plat, body in platforms.items()},
+    )
 
-    def err(message: str, path: tuple[str | int, ...], hint: str | None = None) -> InputError:
-        return InputError(
-            message, source=source, line=line_of(lines, path), field=_field(path) or None, hint=hint
-        )
 
+def _platforms_section(data: Any, where: _Where) -> dict[str, Any]:
+    """The top level: ``version: 1`` and the ``platforms`` mapping, nothing else."""
     if not isinstance(data, dict):
-        raise err("the rules file must be a mapping with `version` and `platforms`", ())
+        raise where.error("the rules file must be a mapping with `version` and `platforms`", ())
     extra = sorted(set(data) - {"version", "platforms"})
     if extra:
-        raise err(f"unknown key {extra[0]!r}", (extra[0],), hint="known keys: version, platforms")
+        raise where.error(f"unknown key {extra[0]!r}", (extra[0],), hint="known keys: version, platforms")
     if data.get("version") != 1:
-        raise err(f"unsupported version {data.get('version')!r}", ("version",), hint="write `version: 1`")
+        raise where.error(
+            f"unsupported version {data.get('version')!r}", ("version",), hint="write `version: 1`"
+        )
     platforms = data.get("platforms")
     if not isinstance(platforms, dict):
-        raise err("`platforms` must be a mapping of platform -> rules", ("platforms",))
+        raise where.error("`platforms` must be a mapping of platform -> rules", ("platforms",))
+    return platforms
 
-    result: dict[str, PlatformRules] = {}
-    for plat, body in platforms.items():
-        ppath: tuple[str | int, ...] = ("platforms", str(plat))
-        if plat not in KNOWN_PLATFORMS:
-            raise err(f"unknown platform {plat!r}", ppath, hint="one of " + ", ".join(KNOWN_PLATFORMS))
-        body = {} if body is None else body  # noqa: PLW2901 - an empty platform section is allowed
-        if not isinstance(body, dict):
-            raise err("a platform must map to `secret`, `volatile` and optional `section_start`", ppath)
-        unknown = sorted(set(body) - {"secret", "volatile", "section_start"})
-        if unknown:
-            raise err(
-                f"unknown key {unknown[0]!r}", (*ppath, unknown[0]), hint="secret, volatile, section_start"
+
+def _platform_rules(plat: str, body: Any, where: _Where) -> PlatformRules:
+    """One platform's section: its ``section_start`` and its secret then volatile rules."""
+    ppath: YamlPath = ("platforms", plat)
+    if plat not in KNOWN_PLATFORMS:
+        raise where.error(f"unknown platform {plat!r}", ppath, hint="one of " + ", ".join(KNOWN_PLATFORMS))
+    body = {} if body is None else body  # an empty platform section is allowed
+    if not isinstance(body, dict):
+        raise where.error("a platform must map to `secret`, `volatile` and optional `section_start`", ppath)
+    unknown = sorted(set(body) - {"secret", "volatile", "section_start"})
+    if unknown:
+        raise where.error(
+            f"unknown key {unknown[0]!r}", (*ppath, unknown[0]), hint="secret, volatile, section_start"
+        )
+    section_start = body.get("section_start")
+    if section_start is not None:
+        _check_regex(section_start, where, (*ppath, "section_start"))
+    rules: list[ScrubRule] = []
+    names: set[str] = set()
+    for kind in RULE_KINDS:
+        items = body.get(kind) or []
+        if not isinstance(items, list):
+            raise where.error(f"`{kind}` must be a list of rules", (*ppath, kind))
+        for i, item in enumerate(items):
+            rpath: YamlPath = (*ppath, kind, i)
+            rule = _rule(item, kind, plat, where, rpath)
+            if rule.name in names:
+                raise where.error(
+                    f"duplicate rule name {rule.name!r}",
+                    (*rpath, "name"),
+                    hint="names are unique per platform",
+                )
+            names.add(rule.name)
+            _check_rule_regexes(rule, section_start, where, rpath)
+            rules.append(rule)
+    return PlatformRules(section_start=section_start, rules=tuple(rules))
+
+
+def _rule(item: Any, kind: RuleKind, plat: str, where: _Where, path: YamlPath) -> ScrubRule:
+    """One rule's fields, validated."""
+    if not isinstance(item, dict):
+        raise where.error("a rule must be a mapping with `name` and `regex`", path)
+    try:
+        rule = ScrubRule(kind=kind, platform=plat, line=where.lines.get(path), **item)
+    except ValidationError as exc:
+        raise input_error_from_validation(
+            exc,
+            where.source,
+            where.lines,
+            at=path,
+            hint="a rule has name, regex, optional within/description",
+        ) from None
+    except TypeError as exc:  # a key repeated by **item (kind, platform, line)
+        raise where.error(f"reserved key in rule: {exc}", path) from None
+    return rule
+
+
+def _check_rule_regexes(rule: ScrubRule, section_start: str | None, where: _Where, path: YamlPath) -> None:
+    """The rule's regexes compile and make sense (a secret group, not empty, a section to look in)."""
+    compiled = _check_regex(rule.regex, where, (*path, "regex"))
+    if rule.kind == "secret" and "secret" not in compiled.groupindex:
+        raise where.error(
+            "a secret rule needs the named group `secret`",
+            (*path, "regex"),
+            hint="write the part to remove as (?P<secret>...), e.g. 'wpa-psk (?P<secret>\\S+)'",
+        )
+    if compiled.fullmatch(""):
+        raise where.error(
+            "the regex matches the empty string", (*path, "regex"), hint="anchor it on a keyword"
+        )
+    if rule.within is not None:
+        _check_regex(rule.within, where, (*path, "within"))
+        if section_start is None:
+            raise where.error(
+                "`within` needs the platform's `section_start`",
+                (*path, "within"),
+                hint=f"add section_start (a regex of a top-level line) under platforms.{rule.platform}",
             )
-        section_start = body.get("section_start")
-        if section_start is not None:
-            _check_regex(section_start, err, (*ppath, "section_start"))
-        rules: list[ScrubRule] = []
-        names: set[str] = set()
-        for kind in ("secret", "volatile"):
-            items = body.get(kind) or []
-            if not isinstance(items, list):
-                raise err(f"`{kind}` must be a list of rules", (*ppath, kind))
-            for i, item in enumerate(items):
-                rpath: tuple[str | int, ...] = (*ppath, kind, i)
-                if not isinstance(item, dict):
-                    raise err("a rule must be a mapping with `name` and `regex`", rpath)
-                try:
-                    rule = ScrubRule(kind=kind, platform=str(plat), line=lines.get(rpath), **item)
-                except ValidationError as exc:
-                    # a misspelt key (extra) explains a missing one: report it first
-                    first = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-                    loc = tuple(str(p) for p in first["loc"])
-                    raise err(
-                        f"{first['msg']}",
-                        (*rpath, *loc),
-                        hint="a rule has name, regex, optional within/description",
-                    ) from None
-                except TypeError as exc:  # a key repeated by **item (kind, platform, line)
-                    raise err(f"reserved key in rule: {exc}", rpath) from None
-                if rule.name in names:
-                    raise err(
-                        f"duplicate rule name {rule.name!r}",
-                        (*rpath, "name"),
-                        hint="names are unique per platform",
-                    )
-                names.add(rule.name)
-                compiled = _check_regex(rule.regex, err, (*rpath, "regex"))
-                if kind == "secret" and "secret" not in compiled.groupindex:
-                    raise err(
-                        "a secret rule needs the named group `secret`",
-                        (*rpath, "regex"),
-                        hint="write the part to remove as (?P<secret>...), e.g. 'wpa-psk (?P<secret>\\S+)'",
-                    )
-                if compiled.fullmatch(""):
-                    raise err(
-                        "the regex matches the empty string", (*rpath, "regex"), hint="anchor it on a keyword"
-                    )
-                if rule.within is not None:
-                    _check_regex(rule.within, err, (*rpath, "within"))
-                    if section_start is None:
-                        raise err(
-                            "`within` needs the platform's `section_start`",
-                            (*rpath, "within"),
-                            hint=f"add section_start (a regex of a top-level line) under platforms.{plat}",
-                        )
-                rules.append(rule)
-        result[str(plat)] = PlatformRules(section_start=section_start, rules=tuple(rules))
-    return ScrubRules(source=source, platforms=result)
 
 
-def _check_regex(
-    pattern: object,
-    err: Callable[[str, tuple[str | int, ...], str | None], InputError],
-    path: tuple[str | int, ...],
-) -> re.Pattern[str]:
+def _check_regex(pattern: object, where: _Where, path: YamlPath) -> re.Pattern[str]:
     if not isinstance(pattern, str) or not pattern:
-        raise err("must be a non-empty string (a regex)", path, None)
+        raise where.error("must be a non-empty string (a regex)", path)
     try:
         return _compile(pattern)
     except re.error as exc:
-        raise err(
+        raise where.error(
             f"regex does not compile: {exc}", path, "Python `re` syntax; quote with single quotes"
         ) from None
 
