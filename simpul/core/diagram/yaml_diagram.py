@@ -37,12 +37,12 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from simpul.core.diagram.common import parse_date, parse_ip, parse_subnet
 from simpul.core.diagram.report import DiagramResult, ParseReport, ReadItem
 from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
-from simpul.core.yaml_lines import YamlPath, line_of
+from simpul.core.validation import input_error_from_validation
+from simpul.core.yaml_lines import LineIndex, field_path, load_yaml_with_lines
 from simpul.errors import InputError
 
 SCHEMA_ID = "https://simpul.example/topology/schema.json"
@@ -117,132 +117,66 @@ DIAGRAM_SCHEMA: dict[str, Any] = {
     },
 }
 
-Path_ = YamlPath
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as text, so a bad date is reported with its line, not a crash."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _field(path: Path_) -> str:
-    """``('devices', 1, 'mgmt_ip')`` -> ``devices[1].mgmt_ip``.
-
-    >>> _field(("devices", 1, "mgmt_ip")), _field(())
-    ('devices[1].mgmt_ip', '(top level)')
-    """
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _to_python(loader: _Loader, node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                key = str(key)
-            if key in out:
-                raise InputError(
-                    f"key {key!r} appears twice",
-                    source=source,
-                    line=key_node.start_mark.line + 1,
-                    field=_field((*path, key)),
-                    hint="remove one of them",
-                )
-            out[key] = _to_python(loader, value_node, (*path, key), lines, source)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(loader, item, (*path, i), lines, source) for i, item in enumerate(node.value)]
-    value = loader.construct_object(node, deep=True)
-    # YAML reads an unquoted 1.5 as a float and 10 as an int; the schema decides which types it takes
-    return value
-
-
-def _load(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        lines: dict[Path_, int] = {}
-        data = None if node is None else _to_python(loader, node, (), lines, source)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise InputError(
-            f"not valid YAML: {err.problem or err}",
-            source=source,
-            line=mark.line + 1 if mark else None,
-            hint="check indentation and quoting around this line",
-        ) from None
-    except yaml.YAMLError as err:
-        raise InputError(f"not valid YAML: {err}", source=source) from None
-    finally:
-        loader.dispose()
-    return data, lines
-
-
-def _schema_error(errors: list[ValidationError], lines: dict[Path_, int], source: str) -> InputError:
-    def where(err: ValidationError) -> tuple[int, str]:
-        path = tuple(err.absolute_path)
-        return (line_of(lines, path) or 0, _field(path))
-
-    first = min(errors, key=where)
-    path = tuple(first.absolute_path)
-    more = f" ({len(errors) - 1} more error(s) after fixing this one)" if len(errors) > 1 else ""
-    field = _field(path)
-    line = line_of(lines, path)
-    if first.validator == "required" and first.message.endswith("is a required property"):
-        missing = first.message.split("'")[1]
-        field = _field((*path, missing))
-    elif first.validator == "additionalProperties" and isinstance(first.instance, dict):
-        allowed = first.schema.get("properties", {}) if isinstance(first.schema, dict) else {}
-        extra = [k for k in first.instance if k not in allowed]
-        if extra:  # point at the unexpected key itself
-            field = _field((*path, extra[0]))
-            line = line_of(lines, (*path, extra[0]))
-    return InputError(
-        first.message + more,
-        source=source,
-        line=line,
-        field=field,
-        hint="see docs/diagrams.md for the YAML diagram format (schema: topology/schema.json)",
-    )
+_HINT = "see docs/diagrams.md for the YAML diagram format (schema: topology/schema.json)"
 
 
 def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
     """Read a YAML diagram; raise InputError naming file, line and field on the first problem."""
     data, lines = _load(text, source)
+    read: list[ReadItem] = []
+    date = parse_date(str(data["date"]), source=source, line=lines.line(("date",)), field="date")
+    read.append(ReadItem(kind="skpd", ref=f"line {lines.line(('skpd',))}", summary=data["skpd"]))
+    read.append(ReadItem(kind="date", ref=f"line {lines.line(('date',))}", summary=date.isoformat()))
+    devices = _read_devices(data.get("devices", []), lines, source, read)
+    links = _read_links(data.get("links", []), {d.key() for d in devices}, lines, source, read)
+    vlans = _read_vlans(data.get("vlans", []), lines, source, read)
+    topology = Topology(
+        skpd=data["skpd"],
+        date=date,
+        view=View.DIAGRAM,
+        source=source,
+        devices=tuple(devices),
+        links=tuple(links),
+        vlans=tuple(vlans),
+    )
+    return DiagramResult(
+        topology=topology, report=ParseReport(source=source, format="yaml", read=tuple(read))
+    )
+
+
+def _load(text: str, source: str) -> tuple[dict[str, Any], LineIndex]:
+    """The diagram's data, checked against the schema: one key per mapping, every field known."""
+    data, lines = load_yaml_with_lines(text, source, hint="check indentation and quoting around this line")
+    if lines.duplicates:
+        twice = lines.duplicates[0]
+        raise InputError(
+            f"key {twice[-1]!r} appears twice",
+            source=source,
+            line=lines.get(twice),
+            field=field_path(twice),
+            hint="remove one of them",
+        )
     if data is None:
         raise InputError("the diagram is empty", source=source, hint="see docs/diagrams.md")
     validator = Draft202012Validator(DIAGRAM_SCHEMA, format_checker=FormatChecker())
     errors = list(validator.iter_errors(data))
     if errors:
-        raise _schema_error(errors, lines, source)
+        raise input_error_from_validation(errors, source, lines, hint=_HINT)
+    return data, lines
 
-    read: list[ReadItem] = []
-    date = parse_date(str(data["date"]), source=source, line=line_of(lines, ("date",)), field="date")
-    read.append(ReadItem(kind="skpd", ref=f"line {line_of(lines, ('skpd',))}", summary=data["skpd"]))
-    read.append(ReadItem(kind="date", ref=f"line {line_of(lines, ('date',))}", summary=date.isoformat()))
 
+def _read_devices(raws: list[Any], lines: LineIndex, source: str, read: list[ReadItem]) -> list[TopoDevice]:
     devices: list[TopoDevice] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(data.get("devices", [])):
-        line = line_of(lines, ("devices", i))
+    seen: dict[str, int] = {}  # device key -> line of its first entry
+    for i, raw in enumerate(raws):
+        line = lines.line(("devices", i))
         name = raw["name"].strip()
         key = device_key(name)
         if key in seen:
             raise InputError(
                 f"duplicate hostname {name!r} (first at line {seen[key]})",
                 source=source,
-                line=line_of(lines, ("devices", i, "name")),
+                line=lines.line(("devices", i, "name")),
                 field=f"devices[{i}].name",
                 hint="hostnames are compared case-insensitively; give each device one entry",
             )
@@ -256,25 +190,27 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
             mgmt_ip=None
             if ip is None
             else parse_ip(
-                ip,
-                source=source,
-                line=line_of(lines, ("devices", i, "mgmt_ip")),
-                field=f"devices[{i}].mgmt_ip",
+                ip, source=source, line=lines.line(("devices", i, "mgmt_ip")), field=f"devices[{i}].mgmt_ip"
             ),
         )
         devices.append(device)
         read.append(ReadItem(kind="device", ref=f"line {line}", summary=describe_device(device)))
+    return devices
 
+
+def _read_links(
+    raws: list[Any], known: set[str], lines: LineIndex, source: str, read: list[ReadItem]
+) -> list[TopoLink]:
     links: list[TopoLink] = []
-    for i, raw in enumerate(data.get("links", [])):
+    for i, raw in enumerate(raws):
         ends = []
         for side in ("a", "b"):
             end = raw[side]
-            if device_key(end["device"]) not in seen:
+            if device_key(end["device"]) not in known:
                 raise InputError(
                     f"link to unknown device {end['device']!r}",
                     source=source,
-                    line=line_of(lines, ("links", i, side, "device")),
+                    line=lines.line(("links", i, side, "device")),
                     field=f"links[{i}].{side}.device",
                     hint="declare the device under devices: or fix the name",
                 )
@@ -283,19 +219,22 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
         link = TopoLink(a=ends[0], b=ends[1])
         links.append(link)
         read.append(
-            ReadItem(kind="link", ref=f"line {line_of(lines, ('links', i))}", summary=describe_link(link))
+            ReadItem(kind="link", ref=f"line {lines.line(('links', i))}", summary=describe_link(link))
         )
+    return links
 
+
+def _read_vlans(raws: list[Any], lines: LineIndex, source: str, read: list[ReadItem]) -> list[Vlan]:
     vlans: list[Vlan] = []
-    vids: dict[int, int] = {}
-    for i, raw in enumerate(data.get("vlans", [])):
-        line = line_of(lines, ("vlans", i))
+    vids: dict[int, int] = {}  # vid -> line of its first entry
+    for i, raw in enumerate(raws):
+        line = lines.line(("vlans", i))
         vid = int(raw["vid"])
         if vid in vids:
             raise InputError(
                 f"VLAN {vid} declared twice (first at line {vids[vid]})",
                 source=source,
-                line=line_of(lines, ("vlans", i, "vid")),
+                line=lines.line(("vlans", i, "vid")),
                 field=f"vlans[{i}].vid",
                 hint="give each VLAN one entry",
             )
@@ -307,24 +246,12 @@ def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
             subnet=None
             if subnet is None
             else parse_subnet(
-                subnet, source=source, line=line_of(lines, ("vlans", i, "subnet")), field=f"vlans[{i}].subnet"
+                subnet, source=source, line=lines.line(("vlans", i, "subnet")), field=f"vlans[{i}].subnet"
             ),
         )
         vlans.append(vlan)
         read.append(ReadItem(kind="vlan", ref=f"line {line}", summary=describe_vlan(vlan)))
-
-    topology = Topology(
-        skpd=data["skpd"],
-        date=date,
-        view=View.DIAGRAM,
-        source=source,
-        devices=tuple(devices),
-        links=tuple(links),
-        vlans=tuple(vlans),
-    )
-    return DiagramResult(
-        topology=topology, report=ParseReport(source=source, format="yaml", read=tuple(read))
-    )
+    return vlans
 
 
 def describe_device(device: TopoDevice) -> str:
