@@ -24,17 +24,27 @@ import datetime as dt
 import ipaddress
 import logging
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
+from dataclasses import dataclass, field
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pynetbox
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from simpul.core.validation import PLAIN_WORDING, input_errors_from_validation
+from simpul.core.yaml_lines import LineIndex, YamlPath, field_path, load_yaml_with_lines
 from simpul.errors import InputError
-from simpul.netbox.bootstrap import ROLES, TAGS, bootstrap, manufacturers, platform_manufacturer
+from simpul.netbox.bootstrap import (
+    ROLES,
+    TAGS,
+    Bootstrapped,
+    bootstrap,
+    manufacturers,
+    platform_manufacturer,
+)
 from simpul.netbox.upsert import Counts, Upserter, keyed
 from simpul.platforms import PLATFORMS
 
@@ -250,19 +260,7 @@ class SeedFile(M):
 
 # --------------------------------------------------------------------------- errors with lines
 
-Path_ = tuple[str | int, ...]
-
-
-def field_path(loc: Path_) -> str:
-    """``("devices", 4, "platform")`` -> ``devices[4].platform``.
-
-    >>> field_path(("devices", 4, "interfaces", 0, "ip"))
-    'devices[4].interfaces[0].ip'
-    """
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+Path_ = YamlPath
 
 
 class SeedFileError(InputError):
@@ -286,75 +284,6 @@ class SeedFileError(InputError):
             lines.append(f"... and {len(self.problems) - 50} more")
         lines.append(f"  -> {len(self.problems)} problem(s); fix the file, nothing was written to NetBox")
         return "\n".join(lines)
-
-
-class Marks:
-    """YAML line numbers by data path, so errors can say ``file:line``."""
-
-    def __init__(self) -> None:
-        self.lines: dict[Path_, int] = {}
-
-    def line(self, loc: Path_) -> int | None:
-        loc = tuple(loc)
-        while loc:
-            if loc in self.lines:
-                return self.lines[loc]
-            loc = loc[:-1]
-        return self.lines.get(())
-
-
-def _walk(node: yaml.Node, path: Path_, marks: Marks, dupes: list[tuple[Path_, str]]) -> None:
-    marks.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dupes.append(((*path, key), f"duplicate key {key!r}"))
-            seen.add(key)
-            marks.lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), marks, dupes)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), marks, dupes)
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: pydantic parses them, so a bad date gets a line too."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def parse_yaml(text: str, source: str) -> tuple[Any, Marks]:
-    """YAML text -> (data, line marks); a syntax error becomes an InputError with its line."""
-    marks = Marks()
-    dupes: list[tuple[Path_, str]] = []
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            source=source,
-            line=mark.line + 1 if mark else None,
-            hint="check the indentation and quoting around that line",
-        ) from None
-    if node is not None:
-        _walk(node, (), marks, dupes)
-    if dupes:
-        raise SeedFileError(
-            [InputError(msg, source=source, line=marks.line(p), field=field_path(p)) for p, msg in dupes]
-        )
-    return data, marks
 
 
 def _display(path: Path) -> str:
@@ -383,220 +312,260 @@ def load_seed_file(path: Path | str, display: str | None = None) -> SeedFile:
         raise InputError("no such file", source=source, hint="give the path of a seed YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", source=source) from None
-    data, marks = parse_yaml(text, source)
-    return validate_seed(data, source=source, marks=marks)
+    data, lines = load_yaml_with_lines(text, source)
+    if lines.duplicates:
+        raise SeedFileError(
+            [
+                InputError(f"duplicate key {p[-1]!r}", source=source, line=lines.line(p), field=field_path(p))
+                for p in lines.duplicates
+            ]
+        )
+    return validate_seed(data, source=source, lines=lines)
 
 
-def validate_seed(data: Any, source: str | None = None, marks: Marks | None = None) -> SeedFile:
+def validate_seed(data: Any, source: str | None = None, lines: LineIndex | None = None) -> SeedFile:
     """Shape and references of a seed (a dict as parsed from YAML)."""
-    marks = marks or Marks()
+    lines = lines or LineIndex()
 
     def problem(loc: Path_, msg: str) -> InputError:
-        return InputError(msg, source=source, line=marks.line(loc), field=field_path(loc) or None)
+        return InputError(msg, source=source, line=lines.line(loc), field=field_path(loc) or None)
 
     if not isinstance(data, dict):
         raise SeedFileError([problem((), "a seed file is a YAML mapping with region, sites, tenants, ...")])
     try:
         seed = SeedFile.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown field {loc[-1]!r}"
-            elif err["type"] == "missing":
-                msg = f"missing field {loc[-1]!r}"
-            problems.append(problem(loc, msg))
-        raise SeedFileError(problems) from None
+        raise SeedFileError(input_errors_from_validation(exc, source, lines, wording=PLAIN_WORDING)) from None
     problems = [problem(loc, msg) for loc, msg in check_references(seed)]
     if problems:
         raise SeedFileError(problems)
     return seed
 
 
-def _known(kind: str, value: str, known: set[str] | dict[str, Any]) -> str:
+# --------------------------------------------------------------------------- references between sections
+
+
+def _known(kind: str, value: str, known: Collection[str]) -> str:
     names = sorted(known)
     shown = ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
     return f"unknown {kind} {value!r}; known: {shown or '(none in this file)'}"
 
 
+# What identifies an item of each section: (section, its identifying fields, what an item is called).
+_UNIQUE: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("sites", ("slug",), "site"),
+    ("tenants", ("slug",), "tenant"),
+    ("manufacturers", ("slug",), "manufacturer"),
+    ("device_types", ("slug",), "device type"),
+    ("device_types", ("manufacturer", "model"), "device type (manufacturer, model)"),
+    ("devices", ("name",), "device"),
+    ("vlans", ("site", "vid"), "VLAN (site, vid)"),
+    ("prefixes", ("prefix",), "prefix"),
+    ("providers", ("slug",), "provider"),
+    ("circuit_types", ("slug",), "circuit type"),
+    ("circuits", ("provider", "cid"), "circuit"),
+    ("cluster_types", ("slug",), "cluster type"),
+    ("clusters", ("name",), "cluster"),
+    ("virtual_machines", ("name",), "virtual machine"),
+)
+
+
 def check_references(seed: SeedFile) -> list[tuple[Path_, str]]:
     """Every cross-reference of the file, and every duplicate; (data path, message) per problem."""
-    out: list[tuple[Path_, str]] = []
+    return _References(seed).check()
 
-    def unique(section: str, keys: list[Hashable], what: str) -> None:
-        seen: dict[Hashable, int] = {}
-        for index, k in enumerate(keys):
-            if k in seen:
-                out.append(((section, index), f"duplicate {what} {k!r} (first at {section}[{seen[k]}])"))
-            else:
-                seen[k] = index
 
-    unique("sites", [s.slug for s in seed.sites], "site")
-    unique("tenants", [t.slug for t in seed.tenants], "tenant")
-    unique("manufacturers", [m.slug for m in seed.manufacturers], "manufacturer")
-    unique("device_types", [d.slug for d in seed.device_types], "device type")
-    unique(
-        "device_types",
-        [(d.manufacturer, d.model) for d in seed.device_types],
-        "device type (manufacturer, model)",
-    )
-    unique("devices", [d.name for d in seed.devices], "device")
-    unique("vlans", [(v.site, v.vid) for v in seed.vlans], "VLAN (site, vid)")
-    unique("prefixes", [p.prefix for p in seed.prefixes], "prefix")
-    unique("providers", [p.slug for p in seed.providers], "provider")
-    unique("circuit_types", [c.slug for c in seed.circuit_types], "circuit type")
-    unique("circuits", [(c.provider, c.cid) for c in seed.circuits], "circuit")
-    unique("cluster_types", [c.slug for c in seed.cluster_types], "cluster type")
-    unique("clusters", [c.name for c in seed.clusters], "cluster")
-    unique("virtual_machines", [v.name for v in seed.virtual_machines], "virtual machine")
+class _References:
+    """Checks one seed's cross-references section by section, collecting (path, message) problems."""
 
-    sites = {s.slug for s in seed.sites}
-    tenants = {t.slug for t in seed.tenants}
-    makers = {m.slug for m in seed.manufacturers} | set(manufacturers())
-    types = {d.slug for d in seed.device_types}
-    vlans = {(v.site, v.vid) for v in seed.vlans}
-    tags = set(TAGS)
+    def __init__(self, seed: SeedFile) -> None:
+        self.seed = seed
+        self.problems: list[tuple[Path_, str]] = []
+        self.known: dict[str, Collection[str]] = {  # kind of object -> the names the file may use
+            "site": {s.slug for s in seed.sites},
+            "tenant": {t.slug for t in seed.tenants},
+            "manufacturer": {m.slug for m in seed.manufacturers} | set(manufacturers()),
+            "device type": {d.slug for d in seed.device_types},
+            "tag": set(TAGS),
+            "role": ROLES,
+            "platform": PLATFORMS,
+            "provider": {p.slug for p in seed.providers},
+            "circuit type": {c.slug for c in seed.circuit_types},
+            "cluster type": {c.slug for c in seed.cluster_types},
+            "cluster": {c.name for c in seed.clusters},
+        }
+        self.vlan_keys = {(v.site, v.vid) for v in seed.vlans}  # (site, vid)
+        self.interfaces: dict[str, dict[str, str | None]] = {}  # device -> interface -> ip
+        self.addresses: dict[str, Path_] = {}  # ip -> where it was first seen
+        self.cabled: dict[tuple[str, str], Path_] = {}  # (device, interface) -> its cable end
 
-    def ref(loc: Path_, kind: str, value: str | None, known: set[str] | dict[str, Any]) -> None:
+    def check(self) -> list[tuple[Path_, str]]:
+        self.unique()
+        self.sites()
+        self.tenants()
+        self.device_types()
+        self.devices()  # before cables and circuits: they refer to its interfaces
+        self.cables()
+        self.vlans()
+        self.prefixes()
+        self.circuits()
+        self.clusters()
+        self.virtual_machines()
+        return self.problems
+
+    # -- the checks every section shares
+
+    def add(self, loc: Path_, message: str) -> None:
+        self.problems.append((loc, message))
+
+    def unique(self) -> None:
+        for section, fields, what in _UNIQUE:
+            identify = attrgetter(*fields)
+            seen: dict[Hashable, int] = {}
+            for index, item in enumerate(getattr(self.seed, section)):
+                key = identify(item)
+                if key in seen:
+                    self.add((section, index), f"duplicate {what} {key!r} (first at {section}[{seen[key]}])")
+                else:
+                    seen[key] = index
+
+    def ref(self, loc: Path_, kind: str, value: str | None) -> None:
+        """``value`` names a ``kind`` of object the file (or bootstrap) knows."""
+        known = self.known[kind]
         if value is not None and value not in known:
-            out.append((loc, _known(kind, value, known)))
+            self.add(loc, _known(kind, value, known))
 
-    def tag_refs(loc: Path_, values: tuple[str, ...]) -> None:
+    def tags(self, loc: Path_, values: tuple[str, ...]) -> None:
         for index, tag in enumerate(values):
-            ref((*loc, "tags", index), "tag", tag, tags)
+            self.ref((*loc, "tags", index), "tag", tag)
 
-    for i, s in enumerate(seed.sites):
-        ref(("sites", i, "tenant"), "tenant", s.tenant, tenants)
-        tag_refs(("sites", i), s.tags)
-    for i, t in enumerate(seed.tenants):
-        if t.bw_cir_mbps is not None and t.bw_mir_mbps is not None and t.bw_cir_mbps > t.bw_mir_mbps:
-            out.append(
-                (
+    def end(self, loc: Path_, device: str | None, interface: str | None) -> None:
+        """A cable end names a known interface that no other cable uses."""
+        if device is None:
+            return
+        if device not in self.interfaces:
+            self.add((*loc, "device"), _known("device", device, set(self.interfaces)))
+            return
+        if interface is None:
+            self.add((*loc, "interface"), "missing field 'interface'")
+            return
+        if interface not in self.interfaces[device]:
+            known = set(self.interfaces[device])
+            self.add((*loc, "interface"), _known(f"interface of {device}:", interface, known))
+            return
+        if (device, interface) in self.cabled:
+            first = field_path(self.cabled[(device, interface)])
+            self.add((*loc, "interface"), f"{device} {interface} is already cabled at {first}")
+        self.cabled.setdefault((device, interface), loc)
+
+    # -- one method per section, in file order
+
+    def sites(self) -> None:
+        for i, s in enumerate(self.seed.sites):
+            self.ref(("sites", i, "tenant"), "tenant", s.tenant)
+            self.tags(("sites", i), s.tags)
+
+    def tenants(self) -> None:
+        for i, t in enumerate(self.seed.tenants):
+            if t.bw_cir_mbps is not None and t.bw_mir_mbps is not None and t.bw_cir_mbps > t.bw_mir_mbps:
+                self.add(
                     ("tenants", i, "bw_cir_mbps"),
                     f"CIR {t.bw_cir_mbps} Mbps is above MIR {t.bw_mir_mbps} Mbps; CIR must be <= MIR",
                 )
-            )
-        tag_refs(("tenants", i), t.tags)
-    for i, d in enumerate(seed.device_types):
-        ref(("device_types", i, "manufacturer"), "manufacturer", d.manufacturer, makers)
+            self.tags(("tenants", i), t.tags)
 
-    type_maker = {d.slug: d.manufacturer for d in seed.device_types}
-    interfaces: dict[str, dict[str, str | None]] = {}  # device -> interface -> ip
-    addresses: dict[str, Path_] = {}
-    for i, dev in enumerate(seed.devices):
-        loc: Path_ = ("devices", i)
-        ref((*loc, "role"), "role", dev.role, ROLES)
-        ref((*loc, "platform"), "platform", dev.platform, PLATFORMS)
-        ref((*loc, "site"), "site", dev.site, sites)
-        ref((*loc, "tenant"), "tenant", dev.tenant, tenants)
-        ref((*loc, "device_type"), "device type", dev.device_type, types)
-        bound = platform_manufacturer(dev.platform) if dev.platform in PLATFORMS else None
-        if bound and dev.device_type in type_maker and type_maker[dev.device_type] != bound:
-            out.append(
-                (
+    def device_types(self) -> None:
+        for i, d in enumerate(self.seed.device_types):
+            self.ref(("device_types", i, "manufacturer"), "manufacturer", d.manufacturer)
+
+    def devices(self) -> None:
+        type_maker = {d.slug: d.manufacturer for d in self.seed.device_types}
+        for i, dev in enumerate(self.seed.devices):
+            loc: Path_ = ("devices", i)
+            for field_name, kind in (
+                ("role", "role"),
+                ("platform", "platform"),
+                ("site", "site"),
+                ("tenant", "tenant"),
+                ("device_type", "device type"),
+            ):
+                self.ref((*loc, field_name), kind, getattr(dev, field_name))
+            bound = platform_manufacturer(dev.platform) if dev.platform in PLATFORMS else None
+            if bound and dev.device_type in type_maker and type_maker[dev.device_type] != bound:
+                self.add(
                     (*loc, "device_type"),
                     f"platform {dev.platform} runs on {bound} device types; "
                     f"{dev.device_type!r} is made by {type_maker[dev.device_type]}",
                 )
-            )
-        tag_refs(loc, dev.tags)
+            self.tags(loc, dev.tags)
+            self.device_interfaces(loc, dev)
+
+    def device_interfaces(self, loc: Path_, dev: Device) -> None:
+        """Names unique on the device, VLANs at its site, addresses unique in the file, its primary IP."""
         names: dict[str, str | None] = {}
         for j, itf in enumerate(dev.interfaces):
             if itf.name in names:
-                out.append(((*loc, "interfaces", j, "name"), f"duplicate interface {itf.name!r}"))
+                self.add((*loc, "interfaces", j, "name"), f"duplicate interface {itf.name!r}")
             names[itf.name] = itf.ip
-            if itf.untagged_vlan is not None and (dev.site, itf.untagged_vlan) not in vlans:
-                out.append(
-                    (
-                        (*loc, "interfaces", j, "untagged_vlan"),
-                        f"no VLAN {itf.untagged_vlan} at site {dev.site!r} in vlans",
-                    )
+            if itf.untagged_vlan is not None and (dev.site, itf.untagged_vlan) not in self.vlan_keys:
+                self.add(
+                    (*loc, "interfaces", j, "untagged_vlan"),
+                    f"no VLAN {itf.untagged_vlan} at site {dev.site!r} in vlans",
                 )
             if itf.ip is not None:
-                if itf.ip in addresses:
-                    out.append(
-                        (
-                            (*loc, "interfaces", j, "ip"),
-                            f"address {itf.ip} is also on {field_path(addresses[itf.ip])}",
-                        )
-                    )
-                addresses.setdefault(itf.ip, (*loc, "interfaces", j, "ip"))
-        interfaces[dev.name] = names
+                if itf.ip in self.addresses:
+                    where = field_path(self.addresses[itf.ip])
+                    self.add((*loc, "interfaces", j, "ip"), f"address {itf.ip} is also on {where}")
+                self.addresses.setdefault(itf.ip, (*loc, "interfaces", j, "ip"))
+        self.interfaces[dev.name] = names
         if dev.primary_ip4 is not None and dev.primary_ip4 not in names.values():
-            ips = sorted(ip for ip in names.values() if ip)
-            out.append(
-                (
-                    (*loc, "primary_ip4"),
-                    f"{dev.primary_ip4} is not the ip of any of its interfaces ({', '.join(ips) or 'none'})",
-                )
+            ips = ", ".join(sorted(ip for ip in names.values() if ip)) or "none"
+            self.add(
+                (*loc, "primary_ip4"), f"{dev.primary_ip4} is not the ip of any of its interfaces ({ips})"
             )
 
-    cabled: dict[tuple[str, str], Path_] = {}
+    def cables(self) -> None:
+        for i, cab in enumerate(self.seed.cables):
+            self.end(("cables", i, "a"), cab.a.device, cab.a.interface)
+            self.end(("cables", i, "b"), cab.b.device, cab.b.interface)
+            self.tags(("cables", i), cab.tags)
 
-    def end_ref(loc: Path_, device: str | None, interface: str | None) -> None:
-        if device is None:
-            return
-        if device not in interfaces:
-            out.append(((*loc, "device"), _known("device", device, set(interfaces))))
-            return
-        if interface is None:
-            out.append(((*loc, "interface"), "missing field 'interface'"))
-            return
-        if interface not in interfaces[device]:
-            out.append(
-                (
-                    (*loc, "interface"),
-                    _known(f"interface of {device}:", interface, set(interfaces[device])),
-                )
-            )
-            return
-        if (device, interface) in cabled:
-            out.append(
-                (
-                    (*loc, "interface"),
-                    f"{device} {interface} is already cabled at {field_path(cabled[(device, interface)])}",
-                )
-            )
-        cabled.setdefault((device, interface), loc)
+    def vlans(self) -> None:
+        for i, v in enumerate(self.seed.vlans):
+            self.ref(("vlans", i, "site"), "site", v.site)
+            self.ref(("vlans", i, "tenant"), "tenant", v.tenant)
+            self.tags(("vlans", i), v.tags)
 
-    for i, cab in enumerate(seed.cables):
-        end_ref(("cables", i, "a"), cab.a.device, cab.a.interface)
-        end_ref(("cables", i, "b"), cab.b.device, cab.b.interface)
-        tag_refs(("cables", i), cab.tags)
-    for i, v in enumerate(seed.vlans):
-        ref(("vlans", i, "site"), "site", v.site, sites)
-        ref(("vlans", i, "tenant"), "tenant", v.tenant, tenants)
-        tag_refs(("vlans", i), v.tags)
-    for i, p in enumerate(seed.prefixes):
-        ref(("prefixes", i, "site"), "site", p.site, sites)
-        ref(("prefixes", i, "tenant"), "tenant", p.tenant, tenants)
-        if p.vlan is not None and (p.site, p.vlan) not in vlans:
-            out.append((("prefixes", i, "vlan"), f"no VLAN {p.vlan} at site {p.site!r} in vlans"))
-        tag_refs(("prefixes", i), p.tags)
-    providers = {p.slug for p in seed.providers}
-    circuit_types = {c.slug for c in seed.circuit_types}
-    for i, c in enumerate(seed.circuits):
-        ref(("circuits", i, "provider"), "provider", c.provider, providers)
-        ref(("circuits", i, "type"), "circuit type", c.type, circuit_types)
-        ref(("circuits", i, "tenant"), "tenant", c.tenant, tenants)
-        tag_refs(("circuits", i), c.tags)
-        if c.termination is not None:
-            ref(("circuits", i, "termination", "site"), "site", c.termination.site, sites)
-            end_ref(("circuits", i, "termination"), c.termination.device, c.termination.interface)
-    cluster_types = {c.slug for c in seed.cluster_types}
-    for i, cl in enumerate(seed.clusters):
-        ref(("clusters", i, "type"), "cluster type", cl.type, cluster_types)
-        ref(("clusters", i, "site"), "site", cl.site, sites)
-    clusters = {c.name for c in seed.clusters}
-    for i, vm in enumerate(seed.virtual_machines):
-        ref(("virtual_machines", i, "cluster"), "cluster", vm.cluster, clusters)
-        ref(("virtual_machines", i, "tenant"), "tenant", vm.tenant, tenants)
-        ref(("virtual_machines", i, "role"), "role", vm.role, ROLES)
-        ref(("virtual_machines", i, "platform"), "platform", vm.platform, PLATFORMS)
-        tag_refs(("virtual_machines", i), vm.tags)
-    return out
+    def prefixes(self) -> None:
+        for i, p in enumerate(self.seed.prefixes):
+            self.ref(("prefixes", i, "site"), "site", p.site)
+            self.ref(("prefixes", i, "tenant"), "tenant", p.tenant)
+            if p.vlan is not None and (p.site, p.vlan) not in self.vlan_keys:
+                self.add(("prefixes", i, "vlan"), f"no VLAN {p.vlan} at site {p.site!r} in vlans")
+            self.tags(("prefixes", i), p.tags)
+
+    def circuits(self) -> None:
+        for i, c in enumerate(self.seed.circuits):
+            self.ref(("circuits", i, "provider"), "provider", c.provider)
+            self.ref(("circuits", i, "type"), "circuit type", c.type)
+            self.ref(("circuits", i, "tenant"), "tenant", c.tenant)
+            self.tags(("circuits", i), c.tags)
+            if c.termination is not None:
+                self.ref(("circuits", i, "termination", "site"), "site", c.termination.site)
+                self.end(("circuits", i, "termination"), c.termination.device, c.termination.interface)
+
+    def clusters(self) -> None:
+        for i, cl in enumerate(self.seed.clusters):
+            self.ref(("clusters", i, "type"), "cluster type", cl.type)
+            self.ref(("clusters", i, "site"), "site", cl.site)
+
+    def virtual_machines(self) -> None:
+        for i, vm in enumerate(self.seed.virtual_machines):
+            self.ref(("virtual_machines", i, "cluster"), "cluster", vm.cluster)
+            self.ref(("virtual_machines", i, "tenant"), "tenant", vm.tenant)
+            self.ref(("virtual_machines", i, "role"), "role", vm.role)
+            self.ref(("virtual_machines", i, "platform"), "platform", vm.platform)
+            self.tags(("virtual_machines", i), vm.tags)
 
 
 # --------------------------------------------------------------------------- writing to NetBox
@@ -621,88 +590,136 @@ def _tag_ids(
     return sorted({tags[t] for t in (*default, *names)})
 
 
+Ends = list[dict[str, Any]]  # the terminations of one cable end, in NetBox's write format
+
+
+@dataclass
+class _Written:
+    """NetBox ids of what the seed has written so far, by the names the seed file uses."""
+
+    boot: Bootstrapped
+    region: int = 0
+    tenants: dict[str, int] = field(default_factory=dict)
+    sites: dict[str, int] = field(default_factory=dict)
+    device_types: dict[str, int] = field(default_factory=dict)  # seed slug -> id
+    vlans: dict[Hashable, dict[str, Any]] = field(default_factory=dict)  # (site id, vid) -> VLAN
+    devices: dict[Hashable, dict[str, Any]] = field(default_factory=dict)  # name -> device
+    created_devices: set[int] = field(default_factory=set)  # ids of the devices this run created
+    interfaces: dict[Hashable, dict[str, Any]] = field(default_factory=dict)  # (device id, name) -> itf
+
+    def tags(self, names: tuple[str, ...], default: tuple[str, ...] = ("simpul",)) -> list[int]:
+        return _tag_ids(self.boot.tags, names, default)
+
+    def tenant(self, slug: str | None) -> int | None:
+        return self.tenants[slug] if slug else None
+
+    def vlan(self, site: str | None, vid: int | None) -> int | None:
+        return self.vlans[(self.sites.get(site or ""), vid)]["id"] if vid else None
+
+    def device(self, name: str) -> int:
+        return int(self.devices[name]["id"])
+
+    def interface(self, device: str, name: str) -> int:
+        return int(self.interfaces[(self.device(device), name)]["id"])
+
+    def interface_end(self, device: str, name: str) -> Ends:
+        return [{"object_type": "dcim.interface", "object_id": self.interface(device, name)}]
+
+
 def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
-    """Upsert a whole regency (bootstrap included); a second run creates and updates nothing."""
+    """Upsert a whole regency (bootstrap included); a second run creates and updates nothing.
+
+    Each step writes one part of the regency and needs only the steps above it.
+    """
     seed = data if isinstance(data, SeedFile) else validate_seed(data)
-    counts, ids = bootstrap(api)
+    counts, boot = bootstrap(api)
     up = Upserter(api, counts)
-    tags = ids.tags
-    by_slug = _by("slug")
+    ids = _Written(boot)
+    _sync_region(up, seed, ids)
+    _sync_tenants(up, seed, ids)
+    _sync_sites(up, seed, ids)
+    _sync_device_types(up, seed, ids)
+    _sync_vlans(up, seed, ids)
+    _sync_prefixes(up, seed, ids)
+    _sync_devices(up, seed, ids)
+    _sync_interfaces(up, seed, ids)
+    _sync_lan_cables(up, seed, ids)
+    _sync_addresses(up, seed, ids)
+    _sync_circuits(up, seed, ids)
+    _sync_virtual_machines(up, seed, ids)
+    return counts
 
-    region = up.sync(
-        "region",
-        "dcim.regions",
-        [(seed.region.slug, seed.region.model_dump())],
-        by_slug,
-    )[seed.region.slug]["id"]
-    tenant_ids = {
-        str(k): v["id"]
-        for k, v in up.sync(
-            "tenant",
-            "tenancy.tenants",
-            [
-                (
-                    t.slug,
-                    {
-                        "name": t.name,
-                        "slug": t.slug,
-                        "group": ids.tenant_group,
-                        "description": t.description,
-                        "tags": _tag_ids(tags, t.tags),
-                        "custom_fields": {
-                            "skpd_mandiri_tik": t.skpd_mandiri_tik,
-                            "bw_cir_mbps": t.bw_cir_mbps,
-                            "bw_mir_mbps": t.bw_mir_mbps,
-                            "lan_diagram_date": t.lan_diagram_date,
-                            "backup_policy": t.backup_policy,
-                        },
+
+def _sync_region(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    regions = up.sync("region", "dcim.regions", [(seed.region.slug, seed.region.model_dump())], _by("slug"))
+    ids.region = regions[seed.region.slug]["id"]
+
+
+def _sync_tenants(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """The SKPD, with their facts as custom fields."""
+    tenants = up.sync(
+        "tenant",
+        "tenancy.tenants",
+        [
+            (
+                t.slug,
+                {
+                    "name": t.name,
+                    "slug": t.slug,
+                    "group": ids.boot.tenant_group,
+                    "description": t.description,
+                    "tags": ids.tags(t.tags),
+                    "custom_fields": {
+                        "skpd_mandiri_tik": t.skpd_mandiri_tik,
+                        "bw_cir_mbps": t.bw_cir_mbps,
+                        "bw_mir_mbps": t.bw_mir_mbps,
+                        "lan_diagram_date": t.lan_diagram_date,
+                        "backup_policy": t.backup_policy,
                     },
-                )
-                for t in seed.tenants
-            ],
-            by_slug,
-        ).items()
-    }
-
-    def tenant(slug: str | None) -> int | None:
-        return tenant_ids[slug] if slug else None
-
-    site_ids = {
-        str(k): v["id"]
-        for k, v in up.sync(
-            "site",
-            "dcim.sites",
-            [
-                (
-                    s.slug,
-                    {
-                        "name": s.name,
-                        "slug": s.slug,
-                        "region": region,
-                        "tenant": tenant(s.tenant),
-                        "status": "active",
-                        "description": s.description,
-                        "physical_address": s.physical_address,
-                        "tags": _tag_ids(tags, s.tags),
-                    },
-                )
-                for s in seed.sites
-            ],
-            by_slug,
-        ).items()
-    }
-    maker_ids = dict(ids.manufacturers)
-    maker_ids.update(
-        {
-            str(k): v["id"]
-            for k, v in up.sync(
-                "manufacturer",
-                "dcim.manufacturers",
-                [(m.slug, {"name": m.name, "slug": m.slug}) for m in seed.manufacturers],
-                by_slug,
-            ).items()
-        }
+                },
+            )
+            for t in seed.tenants
+        ],
+        _by("slug"),
     )
+    ids.tenants = {str(k): v["id"] for k, v in tenants.items()}
+
+
+def _sync_sites(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    sites = up.sync(
+        "site",
+        "dcim.sites",
+        [
+            (
+                s.slug,
+                {
+                    "name": s.name,
+                    "slug": s.slug,
+                    "region": ids.region,
+                    "tenant": ids.tenant(s.tenant),
+                    "status": "active",
+                    "description": s.description,
+                    "physical_address": s.physical_address,
+                    "tags": ids.tags(s.tags),
+                },
+            )
+            for s in seed.sites
+        ],
+        _by("slug"),
+    )
+    ids.sites = {str(k): v["id"] for k, v in sites.items()}
+
+
+def _sync_device_types(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """Manufacturers, then device types matched by (manufacturer, model)."""
+    maker_ids = dict(ids.boot.manufacturers)
+    makers = up.sync(
+        "manufacturer",
+        "dcim.manufacturers",
+        [(m.slug, {"name": m.name, "slug": m.slug}) for m in seed.manufacturers],
+        _by("slug"),
+    )
+    maker_ids.update({str(k): v["id"] for k, v in makers.items()})
     types_by_model = up.sync(
         "device type",
         "dcim.device_types",
@@ -721,21 +738,26 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
         keyed(lambda o: (_fk(o, "manufacturer"), o["model"]), "manufacturer", "model"),
         create_only=("slug",),  # matched by model: a NetBox may already know it under another slug
     )
-    type_ids = {d.slug: types_by_model[(maker_ids[d.manufacturer], d.model)]["id"] for d in seed.device_types}
-    vlans = up.sync(
+    ids.device_types = {
+        d.slug: types_by_model[(maker_ids[d.manufacturer], d.model)]["id"] for d in seed.device_types
+    }
+
+
+def _sync_vlans(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    ids.vlans = up.sync(
         "vlan",
         "ipam.vlans",
         [
             (
-                (site_ids.get(v.site or ""), v.vid),
+                (ids.sites.get(v.site or ""), v.vid),
                 {
                     "vid": v.vid,
                     "name": v.name,
-                    "site": site_ids.get(v.site or ""),
-                    "tenant": tenant(v.tenant),
+                    "site": ids.sites.get(v.site or ""),
+                    "tenant": ids.tenant(v.tenant),
                     "status": "active",
                     "description": v.description,
-                    "tags": _tag_ids(tags, v.tags),
+                    "tags": ids.tags(v.tags),
                 },
             )
             for v in seed.vlans
@@ -743,9 +765,8 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
         keyed(lambda o: (_fk(o, "site"), o["vid"]), "site", "vid"),
     )
 
-    def vlan_id(site: str | None, vid: int | None) -> int | None:
-        return vlans[(site_ids.get(site or ""), vid)]["id"] if vid else None
 
+def _sync_prefixes(up: Upserter, seed: SeedFile, ids: _Written) -> None:
     up.sync(
         "prefix",
         "ipam.prefixes",
@@ -755,12 +776,12 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
                 {
                     "prefix": p.prefix,
                     "scope_type": "dcim.site" if p.site else None,
-                    "scope_id": site_ids[p.site] if p.site else None,
-                    "tenant": tenant(p.tenant),
-                    "vlan": vlan_id(p.site, p.vlan),
+                    "scope_id": ids.sites[p.site] if p.site else None,
+                    "tenant": ids.tenant(p.tenant),
+                    "vlan": ids.vlan(p.site, p.vlan),
                     "status": p.status,
                     "description": p.description,
-                    "tags": _tag_ids(tags, p.tags),
+                    "tags": ids.tags(p.tags),
                 },
             )
             for p in seed.prefixes
@@ -771,7 +792,10 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
             "vrf",
         ),
     )
-    devices = up.sync(
+
+
+def _sync_devices(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    ids.devices = up.sync(
         "device",
         "dcim.devices",
         [
@@ -779,38 +803,40 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
                 d.name,
                 {
                     "name": d.name,
-                    "role": ids.roles[d.role],
-                    "device_type": type_ids[d.device_type],
-                    "platform": ids.platforms[d.platform],
-                    "site": site_ids[d.site],
-                    "tenant": tenant(d.tenant),
+                    "role": ids.boot.roles[d.role],
+                    "device_type": ids.device_types[d.device_type],
+                    "platform": ids.boot.platforms[d.platform],
+                    "site": ids.sites[d.site],
+                    "tenant": ids.tenant(d.tenant),
                     "status": d.status,
                     "serial": d.serial,
                     "description": d.description,
-                    "tags": _tag_ids(tags, d.tags),
+                    "tags": ids.tags(d.tags),
                 },
             )
             for d in seed.devices
         ],
         _by("name", "primary_ip4"),
     )
-    new_devices = {devices[k]["id"] for k in up.last_created}
-    device_id = {d.name: devices[d.name]["id"] for d in seed.devices}
-    itfs = up.sync(
+    ids.created_devices = {ids.devices[k]["id"] for k in up.last_created}
+
+
+def _sync_interfaces(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    ids.interfaces = up.sync(
         "interface",
         "dcim.interfaces",
         [
             (
-                (device_id[d.name], i.name),
+                (ids.device(d.name), i.name),
                 {
-                    "device": device_id[d.name],
+                    "device": ids.device(d.name),
                     "name": i.name,
                     "type": i.type,
                     "description": i.description,
                     "enabled": i.enabled,
                     "mgmt_only": i.mgmt_only,
                     "mode": "access" if i.untagged_vlan else None,
-                    "untagged_vlan": vlan_id(d.site, i.untagged_vlan),
+                    "untagged_vlan": ids.vlan(d.site, i.untagged_vlan),
                 },
             )
             for d in seed.devices
@@ -819,29 +845,30 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
         keyed(lambda o: (_fk(o, "device"), o["name"]), "device", "name"),
     )
 
-    def itf_id(dev: str, name: str) -> int:
-        return int(itfs[(device_id[dev], name)]["id"])
 
-    def end(dev: str, name: str) -> dict[str, Any]:
-        return {"object_type": "dcim.interface", "object_id": itf_id(dev, name)}
-
+def _sync_lan_cables(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """The cables between devices (circuits have their own)."""
     _sync_cables(
         up,
         [
             (
-                [end(c.a.device, c.a.interface)],
-                [end(c.b.device, c.b.interface)],
+                ids.interface_end(c.a.device, c.a.interface),
+                ids.interface_end(c.b.device, c.b.interface),
                 {
                     "type": c.type,
                     "status": "connected",
                     "label": c.label,
                     "description": c.description,
-                    "tags": _tag_ids(tags, c.tags),
+                    "tags": ids.tags(c.tags),
                 },
             )
             for c in seed.cables
         ],
     )
+
+
+def _sync_addresses(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """Interface addresses, then each device's primary IPv4 (which needs its address to exist)."""
     ips = up.sync(
         "ip address",
         "ipam.ip_addresses",
@@ -851,9 +878,9 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
                 {
                     "address": i.ip,
                     "status": "active",
-                    "tenant": tenant(d.tenant),
+                    "tenant": ids.tenant(d.tenant),
                     "assigned_object_type": "dcim.interface",
-                    "assigned_object_id": itf_id(d.name, i.name),
+                    "assigned_object_id": ids.interface(d.name, i.name),
                     "dns_name": d.name if i.ip == d.primary_ip4 and _DNS_NAME.match(d.name) else "",
                 },
             )
@@ -870,23 +897,19 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
     up.patch_only(
         "device",
         "dcim.devices",
-        [(devices[d.name], {"primary_ip4": ips[d.primary_ip4]["id"]}) for d in seed.devices if d.primary_ip4],
-        fresh=new_devices,
+        [
+            (ids.devices[d.name], {"primary_ip4": ips[d.primary_ip4]["id"]})
+            for d in seed.devices
+            if d.primary_ip4
+        ],
+        fresh=ids.created_devices,
     )
-    _sync_circuits(up, seed=seed, site_ids=site_ids, tenant=tenant, tags=tags, itf_id=itf_id)
-    _sync_vms(
-        up, seed=seed, site_ids=site_ids, tenant=tenant, tags=tags, roles=ids.roles, platforms=ids.platforms
-    )
-    return counts
 
 
-def _sync_cables(
-    up: Upserter,
-    wanted: list[tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]],
-) -> None:
+def _sync_cables(up: Upserter, wanted: list[tuple[Ends, Ends, dict[str, Any]]]) -> None:
     """Cables are identified by their two ends, whichever is A."""
 
-    def ends_key(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> frozenset[tuple[str, int]]:
+    def ends_key(a: Ends, b: Ends) -> frozenset[tuple[str, int]]:
         return frozenset((str(t["object_type"]), int(t["object_id"])) for t in (*a, *b))
 
     existing = up.fetch(
@@ -911,27 +934,19 @@ def _sync_cables(
     )
 
 
-def _sync_circuits(
-    up: Upserter,
-    *,
-    seed: SeedFile,
-    site_ids: dict[str, int],
-    tenant: Any,
-    tags: dict[str, int],
-    itf_id: Any,
-) -> None:
-    by_slug = _by("slug")
+def _sync_circuits(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """Internet uplinks: providers and types, circuits, their A terminations and cables to the core."""
     providers = up.sync(
         "provider",
         "circuits.providers",
         [(p.slug, {"name": p.name, "slug": p.slug}) for p in seed.providers],
-        by_slug,
+        _by("slug"),
     )
     types = up.sync(
         "circuit type",
         "circuits.circuit_types",
         [(c.slug, {"name": c.name, "slug": c.slug}) for c in seed.circuit_types],
-        by_slug,
+        _by("slug"),
     )
     if not seed.circuits:
         return
@@ -947,62 +962,64 @@ def _sync_circuits(
                     "type": types[c.type]["id"],
                     "status": "active",
                     "commit_rate": c.commit_rate,
-                    "tenant": tenant(c.tenant),
+                    "tenant": ids.tenant(c.tenant),
                     "description": c.description,
-                    "tags": _tag_ids(tags, c.tags, ("simpul", "internet")),
+                    "tags": ids.tags(c.tags, ("simpul", "internet")),
                 },
             )
             for c in seed.circuits
         ],
         keyed(lambda o: (_fk(o, "provider"), o["cid"]), "provider", "cid"),
     )
-    terms = [c for c in seed.circuits if c.termination is not None]
+    circuit_ids = {
+        (c.provider, c.cid): circuits[(providers[c.provider]["id"], c.cid)]["id"] for c in seed.circuits
+    }
+    _sync_terminations(up, seed, ids, circuit_ids)
+
+
+def _sync_terminations(
+    up: Upserter, seed: SeedFile, ids: _Written, circuit_ids: dict[tuple[str, str], int]
+) -> None:
+    """Each circuit's A side at its site, cabled to the core interface it names."""
+    terms = [(c, c.termination) for c in seed.circuits if c.termination is not None]
     made = up.sync(
         "circuit termination",
         "circuits.circuit_terminations",
         [
             (
-                (circuits[(providers[c.provider]["id"], c.cid)]["id"], "A"),
+                (circuit_ids[(c.provider, c.cid)], "A"),
                 {
-                    "circuit": circuits[(providers[c.provider]["id"], c.cid)]["id"],
+                    "circuit": circuit_ids[(c.provider, c.cid)],
                     "term_side": "A",
                     "termination_type": "dcim.site",
-                    "termination_id": site_ids[c.termination.site],
-                    "port_speed": c.termination.port_speed,
+                    "termination_id": ids.sites[t.site],
+                    "port_speed": t.port_speed,
                 },
             )
-            for c in terms
-            if c.termination is not None
+            for c, t in terms
         ],
         keyed(lambda o: (_fk(o, "circuit"), o.get("term_side")), "circuit", "term_side"),
     )
-    wanted = []
-    for c in terms:
-        t = c.termination
-        if t is None or t.device is None or t.interface is None:
-            continue
-        term = made[(circuits[(providers[c.provider]["id"], c.cid)]["id"], "A")]
-        wanted.append(
-            (
-                [{"object_type": "circuits.circuittermination", "object_id": term["id"]}],
-                [{"object_type": "dcim.interface", "object_id": itf_id(t.device, t.interface)}],
-                {"status": "connected", "label": c.cid, "tags": _tag_ids(tags, (), ("simpul", "internet"))},
-            )
+    wanted = [
+        (
+            [
+                {
+                    "object_type": "circuits.circuittermination",
+                    "object_id": made[(circuit_ids[(c.provider, c.cid)], "A")]["id"],
+                }
+            ],
+            ids.interface_end(t.device, t.interface),
+            {"status": "connected", "label": c.cid, "tags": ids.tags((), ("simpul", "internet"))},
         )
+        for c, t in terms
+        if t.device is not None and t.interface is not None
+    ]
     if wanted:
         _sync_cables(up, wanted)
 
 
-def _sync_vms(
-    up: Upserter,
-    *,
-    seed: SeedFile,
-    site_ids: dict[str, int],
-    tenant: Any,
-    tags: dict[str, int],
-    roles: dict[str, int],
-    platforms: dict[str, int],
-) -> None:
+def _sync_virtual_machines(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """The Pusat Data: cluster types, clusters, and the VMs (a VPS is a VM of an SKPD tenant)."""
     types = up.sync(
         "cluster type",
         "virtualization.cluster_types",
@@ -1020,18 +1037,18 @@ def _sync_vms(
                     "type": types[c.type]["id"],
                     "status": "active",
                     "scope_type": "dcim.site" if c.site else None,
-                    "scope_id": site_ids[c.site] if c.site else None,
+                    "scope_id": ids.sites[c.site] if c.site else None,
                     "description": c.description,
-                    "tags": _tag_ids(tags, (), ("simpul", "pusat-data")),
+                    "tags": ids.tags((), ("simpul", "pusat-data")),
                 },
             )
             for c in seed.clusters
         ],
         _by("name"),
     )
-    cluster_site = {c.name: c.site for c in seed.clusters}
     if not seed.virtual_machines:
         return
+    cluster_site = {c.name: c.site for c in seed.clusters}
     up.sync(
         "virtual machine",
         "virtualization.virtual_machines",
@@ -1041,16 +1058,16 @@ def _sync_vms(
                 {
                     "name": v.name,
                     "cluster": clusters[v.cluster]["id"],
-                    "site": site_ids.get(cluster_site.get(v.cluster) or ""),
-                    "tenant": tenant(v.tenant),
-                    "role": roles[v.role],
-                    "platform": platforms[v.platform] if v.platform else None,
+                    "site": ids.sites.get(cluster_site.get(v.cluster) or ""),
+                    "tenant": ids.tenant(v.tenant),
+                    "role": ids.boot.roles[v.role],
+                    "platform": ids.boot.platforms[v.platform] if v.platform else None,
                     "status": v.status,
                     "vcpus": v.vcpus,
                     "memory": v.memory_mb,
                     "disk": v.disk_gb * 1000 if v.disk_gb is not None else None,
                     "description": v.description,
-                    "tags": _tag_ids(tags, v.tags),
+                    "tags": ids.tags(v.tags),
                 },
             )
             for v in seed.virtual_machines
@@ -1060,6 +1077,28 @@ def _sync_vms(
 
 
 # --------------------------------------------------------------------------- a regency of any size
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """How a regency of ``n_devices`` is made up (see ``scaled_regency``)."""
+
+    n_skpd: int
+    n_dist: int
+    n_switch: int
+
+    @classmethod
+    def of(cls, n_devices: int) -> _Scale:
+        n_skpd = max(1, min(250, n_devices // 8))
+        n_dist = -(-n_skpd // 40)
+        while 1 + n_dist + n_skpd > n_devices:
+            n_skpd -= 1
+            n_dist = -(-n_skpd // 40)
+        return cls(n_skpd=n_skpd, n_dist=n_dist, n_switch=n_devices - 1 - n_dist - n_skpd)
+
+    def switches(self, n: int) -> int:
+        """Access switches of SKPD ``n`` (1-based): the switches spread as evenly as they go."""
+        return self.n_switch // self.n_skpd + (1 if n - 1 < self.n_switch % self.n_skpd else 0)
 
 
 def scaled_regency(n_devices: int) -> dict[str, Any]:
@@ -1074,14 +1113,19 @@ def scaled_regency(n_devices: int) -> dict[str, Any]:
     """
     if n_devices < 3:
         raise ValueError("a regency needs at least 3 devices (core, distribution, one edge)")
-    n_skpd = max(1, min(250, n_devices // 8))
-    n_dist = -(-n_skpd // 40)
-    while 1 + n_dist + n_skpd > n_devices:
-        n_skpd -= 1
-        n_dist = -(-n_skpd // 40)
-    n_switch = n_devices - 1 - n_dist - n_skpd
-    cir = max(1, 450 // n_skpd)
-    data: dict[str, Any] = {
+    scale = _Scale.of(n_devices)
+    data = _scaled_skeleton()
+    data["devices"].append(_scaled_core(scale.n_dist))
+    dist_ports: list[list[dict[str, Any]]] = [[] for _ in range(scale.n_dist)]
+    for n in range(1, scale.n_skpd + 1):
+        _add_scaled_skpd(data, n, scale, dist_ports)
+    for k in range(scale.n_dist):
+        _add_scaled_distribution(data, k, dist_ports[k])
+    return data
+
+
+def _scaled_skeleton() -> dict[str, Any]:
+    return {
         "version": 1,
         "region": {"name": "Kabupaten Contoh", "slug": "kabupaten-contoh"},
         "sites": [{"slug": "diskominfo", "name": "Dinas Komunikasi dan Informatika"}],
@@ -1098,105 +1142,114 @@ def scaled_regency(n_devices: int) -> dict[str, Any]:
         "vlans": [],
         "prefixes": [{"prefix": "10.10.0.0/24", "site": "diskominfo", "description": "management"}],
     }
-    devices, cables = data["devices"], data["cables"]
+
+
+def _scaled_core(n_dist: int) -> dict[str, Any]:
     core_ports = [{"name": f"GigabitEthernet0/{k + 3}", "ip": f"10.30.255.{2 * k}/31"} for k in range(n_dist)]
-    devices.append(
+    return {
+        "name": "core-diskominfo-01",
+        "role": "core-router",
+        "platform": "cisco_ios",
+        "site": "diskominfo",
+        "device_type": "isr4451",
+        "interfaces": [{"name": "GigabitEthernet0/0", "ip": "10.10.0.1/24", "mgmt_only": True}, *core_ports],
+        "primary_ip4": "10.10.0.1/24",
+    }
+
+
+def _add_scaled_skpd(
+    data: dict[str, Any], n: int, scale: _Scale, dist_ports: list[list[dict[str, Any]]]
+) -> None:
+    """SKPD ``n``: tenant, site, VLAN, prefixes, its edge on a distribution port, its switches."""
+    slug = f"skpd{n:03d}"
+    dist, port = (n - 1) // 40, 2 + (n - 1) % 40
+    p2p = f"10.30.{(n - 1) // 128}.{2 * ((n - 1) % 128)}"
+    cir = max(1, 450 // scale.n_skpd)
+    data["tenants"].append(
+        {"slug": slug, "name": f"SKPD {n:03d}", "bw_cir_mbps": cir, "bw_mir_mbps": cir * 2}
+    )
+    data["sites"].append({"slug": slug, "name": f"Kantor SKPD {n:03d}", "tenant": slug})
+    data["vlans"].append({"vid": n * 10, "name": f"Skpd{n:03d}-Staf", "site": slug, "tenant": slug})
+    data["prefixes"].append({"prefix": f"10.20.{n}.0/24", "site": slug, "tenant": slug, "vlan": n * 10})
+    data["prefixes"].append({"prefix": f"{p2p}/31", "tenant": slug, "tags": ["jaringan-intra"]})
+    dist_ports[dist].append({"name": f"Ethernet{port}", "ip": f"{p2p}/31"})
+    last = int(p2p.rsplit(".", 1)[1]) + 1
+    edge_ip = f"10.20.{n}.1/24"
+    data["devices"].append(
         {
-            "name": "core-diskominfo-01",
-            "role": "core-router",
-            "platform": "cisco_ios",
-            "site": "diskominfo",
-            "device_type": "isr4451",
+            "name": f"rtr-{slug}",
+            "role": "skpd-edge",
+            "platform": "mikrotik_routeros",
+            "site": slug,
+            "tenant": slug,
+            "device_type": "rb4011",
             "interfaces": [
-                {"name": "GigabitEthernet0/0", "ip": "10.10.0.1/24", "mgmt_only": True},
-                *core_ports,
+                {"name": "ether1", "ip": f"{p2p.rsplit('.', 1)[0]}.{last}/31"},
+                {"name": "ether2", "ip": edge_ip, "untagged_vlan": n * 10},
             ],
-            "primary_ip4": "10.10.0.1/24",
+            "primary_ip4": edge_ip,
         }
     )
-    per_skpd = [n_switch // n_skpd + (1 if k < n_switch % n_skpd else 0) for k in range(n_skpd)]
-    dist_ports: list[list[dict[str, Any]]] = [[] for _ in range(n_dist)]
-    for n in range(1, n_skpd + 1):
-        slug = f"skpd{n:03d}"
-        dist, port = (n - 1) // 40, 2 + (n - 1) % 40
-        p2p = f"10.30.{(n - 1) // 128}.{2 * ((n - 1) % 128)}"
-        data["tenants"].append(
-            {"slug": slug, "name": f"SKPD {n:03d}", "bw_cir_mbps": cir, "bw_mir_mbps": cir * 2}
-        )
-        data["sites"].append({"slug": slug, "name": f"Kantor SKPD {n:03d}", "tenant": slug})
-        data["vlans"].append({"vid": n * 10, "name": f"Skpd{n:03d}-Staf", "site": slug, "tenant": slug})
-        data["prefixes"].append({"prefix": f"10.20.{n}.0/24", "site": slug, "tenant": slug, "vlan": n * 10})
-        data["prefixes"].append({"prefix": f"{p2p}/31", "tenant": slug, "tags": ["jaringan-intra"]})
-        dist_ports[dist].append({"name": f"Ethernet{port}", "ip": f"{p2p}/31"})
-        last = int(p2p.rsplit(".", 1)[1]) + 1
-        edge_ip = f"10.20.{n}.1/24"
-        devices.append(
-            {
-                "name": f"rtr-{slug}",
-                "role": "skpd-edge",
-                "platform": "mikrotik_routeros",
-                "site": slug,
-                "tenant": slug,
-                "device_type": "rb4011",
-                "interfaces": [
-                    {"name": "ether1", "ip": f"{p2p.rsplit('.', 1)[0]}.{last}/31"},
-                    {"name": "ether2", "ip": edge_ip, "untagged_vlan": n * 10},
-                ],
-                "primary_ip4": edge_ip,
-            }
-        )
-        cables.append(
-            {
-                "a": {"device": f"dist-diskominfo-{dist + 1:02d}", "interface": f"Ethernet{port}"},
-                "b": {"device": f"rtr-{slug}", "interface": "ether1"},
-                "tags": ["jaringan-intra"],
-            }
-        )
-        for s in range(1, per_skpd[n - 1] + 1):
-            ip = f"10.20.{n}.{s + 1}/24"
-            name = f"sw-{slug}-{s:02d}"
-            devices.append(
-                {
-                    "name": name,
-                    "role": "access-switch",
-                    "platform": "mikrotik_routeros",
-                    "site": slug,
-                    "tenant": slug,
-                    "device_type": "crs328-24p",
-                    "interfaces": [
-                        {"name": "ether1", "ip": ip, "untagged_vlan": n * 10},
-                        *([{"name": f"ether{k}"} for k in range(2, per_skpd[n - 1] + 1)] if s == 1 else []),
-                    ],
-                    "primary_ip4": ip,
-                }
-            )
-            up = (f"rtr-{slug}", "ether2") if s == 1 else (f"sw-{slug}-01", f"ether{s}")
-            cables.append(
-                {"a": {"device": up[0], "interface": up[1]}, "b": {"device": name, "interface": "ether1"}}
-            )
-    for k in range(n_dist):
-        mgmt = f"10.10.0.{11 + k}/24"
-        devices.insert(
-            1 + k,
-            {
-                "name": f"dist-diskominfo-{k + 1:02d}",
-                "role": "distribution",
-                "platform": "arista_eos",
-                "site": "diskominfo",
-                "device_type": "dcs-7050tx-48",
-                "interfaces": [
-                    {"name": "Management1", "ip": mgmt, "mgmt_only": True},
-                    {"name": "Ethernet1", "ip": f"10.30.255.{2 * k + 1}/31"},
-                    *dist_ports[k],
-                ],
-                "primary_ip4": mgmt,
-            },
-        )
-        cables.append(
-            {
-                "a": {"device": "core-diskominfo-01", "interface": f"GigabitEthernet0/{k + 3}"},
-                "b": {"device": f"dist-diskominfo-{k + 1:02d}", "interface": "Ethernet1"},
-                "tags": ["jaringan-intra"],
-            }
-        )
-    return data
+    data["cables"].append(
+        {
+            "a": {"device": f"dist-diskominfo-{dist + 1:02d}", "interface": f"Ethernet{port}"},
+            "b": {"device": f"rtr-{slug}", "interface": "ether1"},
+            "tags": ["jaringan-intra"],
+        }
+    )
+    for s in range(1, scale.switches(n) + 1):
+        _add_scaled_switch(data, n, s, scale.switches(n))
+
+
+def _add_scaled_switch(data: dict[str, Any], n: int, s: int, count: int) -> None:
+    """Access switch ``s`` of SKPD ``n``: the first hangs on the edge, the others on the first."""
+    slug = f"skpd{n:03d}"
+    ip = f"10.20.{n}.{s + 1}/24"
+    name = f"sw-{slug}-{s:02d}"
+    data["devices"].append(
+        {
+            "name": name,
+            "role": "access-switch",
+            "platform": "mikrotik_routeros",
+            "site": slug,
+            "tenant": slug,
+            "device_type": "crs328-24p",
+            "interfaces": [
+                {"name": "ether1", "ip": ip, "untagged_vlan": n * 10},
+                *([{"name": f"ether{k}"} for k in range(2, count + 1)] if s == 1 else []),
+            ],
+            "primary_ip4": ip,
+        }
+    )
+    up = (f"rtr-{slug}", "ether2") if s == 1 else (f"sw-{slug}-01", f"ether{s}")
+    data["cables"].append(
+        {"a": {"device": up[0], "interface": up[1]}, "b": {"device": name, "interface": "ether1"}}
+    )
+
+
+def _add_scaled_distribution(data: dict[str, Any], k: int, ports: list[dict[str, Any]]) -> None:
+    """Distribution switch ``k`` (0-based), listed right after the core, cabled to it."""
+    mgmt = f"10.10.0.{11 + k}/24"
+    data["devices"].insert(
+        1 + k,
+        {
+            "name": f"dist-diskominfo-{k + 1:02d}",
+            "role": "distribution",
+            "platform": "arista_eos",
+            "site": "diskominfo",
+            "device_type": "dcs-7050tx-48",
+            "interfaces": [
+                {"name": "Management1", "ip": mgmt, "mgmt_only": True},
+                {"name": "Ethernet1", "ip": f"10.30.255.{2 * k + 1}/31"},
+                *ports,
+            ],
+            "primary_ip4": mgmt,
+        },
+    )
+    data["cables"].append(
+        {
+            "a": {"device": "core-diskominfo-01", "interface": f"GigabitEthernet0/{k + 3}"},
+            "b": {"device": f"dist-diskominfo-{k + 1:02d}", "interface": "Ethernet1"},
+            "tags": ["jaringan-intra"],
+        }
+    )
