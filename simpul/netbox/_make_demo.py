@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +174,63 @@ def cable(a: str, ap: str, b: str, bp: str, **kw: Any) -> dict[str, Any]:
     return {"a": Flow(device=a, interface=ap), "b": Flow(device=b, interface=bp), **kw}
 
 
+CORE = "core-diskominfo-01"
+N_DIST = 3
+
+
+@dataclass
+class _Regency:
+    """The lists of the seed file, filled in the order they are written (SKPD by SKPD)."""
+
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    tenants: list[dict[str, Any]] = field(default_factory=list)
+    vlans: list[dict[str, Any]] = field(default_factory=list)
+    prefixes: list[dict[str, Any]] = field(default_factory=list)
+    lan_devices: list[dict[str, Any]] = field(default_factory=list)  # SKPD edges and their switches
+    cables: list[dict[str, Any]] = field(default_factory=list)
+    dist_ports: list[list[dict[str, Any]]] = field(default_factory=lambda: [[] for _ in range(N_DIST)])
+    core_itfs: list[dict[str, Any]] = field(default_factory=list)
+
+
 def build() -> dict[str, Any]:
+    """The whole demo regency as a seed dict: SKPD LANs, Jaringan Intra, Pusat Data, uplinks."""
     assert sum(s.cir for s in SKPD) <= 500 and all(s.cir <= s.mir <= 500 for s in SKPD)
-    sites: list[dict[str, Any]] = [
+    regency = _Regency(sites=_diskominfo_sites(), prefixes=_management_prefixes(), core_itfs=_core_uplinks())
+    for skpd in SKPD:
+        _add_skpd(regency, skpd)
+    dists = [_add_distribution(regency, k) for k in range(N_DIST)]
+    tors = [_add_pusat_data_switch(regency, k) for k in range(2)]
+    servers = [_server(i, name, dtype, role_desc) for i, (name, dtype, role_desc) in enumerate(SERVERS)]
+    core = {
+        "name": CORE,
+        "role": "core-router",
+        "platform": "cisco_ios",
+        "site": "diskominfo",
+        "device_type": "isr4451",
+        "primary_ip4": "10.10.0.1/24",
+        "interfaces": regency.core_itfs,
+    }
+    return {
+        "version": 1,
+        "region": {
+            "name": "Kabupaten Sekadau",
+            "slug": "kabupaten-sekadau",
+            "description": "Pemerintah Kabupaten Sekadau, Kalimantan Barat",
+        },
+        "sites": regency.sites,
+        "tenants": regency.tenants,
+        **_device_catalogue(),
+        "devices": [core, *dists, *regency.lan_devices, *tors, *servers],
+        "cables": regency.cables,
+        "vlans": regency.vlans,
+        "prefixes": regency.prefixes,
+        **_internet_uplinks(),
+        **_pusat_data_cluster(),
+    }
+
+
+def _diskominfo_sites() -> list[dict[str, Any]]:
+    return [
         {
             "slug": "diskominfo",
             "name": "Dinas Komunikasi dan Informatika",
@@ -190,228 +244,213 @@ def build() -> dict[str, Any]:
             "physical_address": "Kompleks Kantor Bupati, Sekadau, Kalimantan Barat",
         },
     ]
-    tenants, vlans, devices, cables = [], [], [], []
-    prefixes: list[dict[str, Any]] = [
+
+
+def _management_prefixes() -> list[dict[str, Any]]:
+    return [
         {"prefix": "10.10.0.0/24", "site": "diskominfo", "description": "Manajemen"},
         {"prefix": "10.20.0.0/16", "status": "container", "description": "LAN SKPD"},
         {"prefix": "10.30.0.0/16", "status": "container", "description": "Jaringan Intra point-to-point"},
     ]
-    dist_ports: list[list[dict[str, Any]]] = [[] for _ in range(3)]
-    for s in SKPD:
-        tenant: dict[str, Any] = {
-            "slug": s.slug,
-            "name": s.name,
-            "skpd_mandiri_tik": s.mandiri,
-            "bw_cir_mbps": s.cir,
-            "bw_mir_mbps": s.mir,
-        }
-        if s.diagram:
-            tenant["lan_diagram_date"] = s.diagram
-        tenant["backup_policy"] = s.policy
-        tenants.append(tenant)
-        sites.append(
-            {
-                "slug": s.slug,
-                "name": s.name if s.slug == "rsud" else f"Kantor {s.name}",
-                "tenant": s.slug,
-                "physical_address": "Kabupaten Sekadau, Kalimantan Barat",
-            }
-        )
-        vid, vname = s.n * 10, vlan_name(s.slug)
-        vlans.append({"vid": vid, "name": vname, "site": s.slug, "tenant": s.slug})
-        prefixes.append(
-            {
-                "prefix": f"10.20.{s.n}.0/24",
-                "site": s.slug,
-                "tenant": s.slug,
-                "vlan": vid,
-                "description": f"LAN {s.name}",
-            }
-        )
-        prefixes.append(
-            {
-                "prefix": f"10.30.0.{2 * s.n}/31",
-                "tenant": s.slug,
-                "tags": ["jaringan-intra"],
-                "description": f"Jaringan Intra diskominfo - {s.slug}",
-            }
-        )
-        dist = (s.n - 1) // PER_DIST
-        dist_name, dist_port = f"dist-diskominfo-{dist + 1:02d}", f"Ethernet{2 + (s.n - 1) % PER_DIST}"
-        platform, dtype, up, lan = EDGE[s.edge]
-        edge = f"rtr-{s.slug}"
-        dist_ports[dist].append(
-            itf(dist_port, type="10gbase-t", ip=f"10.30.0.{2 * s.n}/31", description=f"{edge} {up}")
-        )
-        devices.append(
-            {
-                "name": edge,
-                "role": "skpd-edge",
-                "platform": platform,
-                "site": s.slug,
-                "tenant": s.slug,
-                "device_type": dtype,
-                "primary_ip4": f"10.20.{s.n}.1/24",
-                "interfaces": [
-                    itf(
-                        up,
-                        ip=f"10.30.0.{2 * s.n + 1}/31",
-                        description=f"Jaringan Intra {dist_name} {dist_port}",
-                    ),
-                    itf(lan, ip=f"10.20.{s.n}.1/24", untagged_vlan=vid, description=f"LAN {vname}"),
-                ],
-            }
-        )
-        cables.append(cable(dist_name, dist_port, edge, up, tags=["jaringan-intra"], label=f"JI-{s.n:03d}"))
-        kind = "cisco" if s.edge == "cisco" else "mikrotik"
-        sw_platform, sw_type, pattern = SWITCH[kind]
-        for k in range(1, s.switches + 1):
-            name, ip = f"sw-{s.slug}-{k:02d}", f"10.20.{s.n}.{k + 1}/24"
-            ports = [
-                itf(
-                    pattern.format(1),
-                    ip=ip,
-                    untagged_vlan=vid,
-                    description=f"uplink {edge} {lan}" if k == 1 else f"uplink sw-{s.slug}-01",
-                )
-            ]
-            if k == 1:
-                ports += [
-                    itf(pattern.format(p), untagged_vlan=vid, description=f"sw-{s.slug}-{p:02d}")
-                    for p in range(2, s.switches + 1)
-                ]
-            devices.append(
-                {
-                    "name": name,
-                    "role": "access-switch",
-                    "platform": sw_platform,
-                    "site": s.slug,
-                    "tenant": s.slug,
-                    "device_type": sw_type,
-                    "primary_ip4": ip,
-                    "interfaces": ports,
-                }
-            )
-            if k == 1:
-                cables.append(cable(edge, lan, name, pattern.format(1)))
-            else:
-                cables.append(cable(f"sw-{s.slug}-01", pattern.format(k), name, pattern.format(1)))
 
-    core = "core-diskominfo-01"
-    core_itfs = [
+
+def _core_uplinks() -> list[dict[str, Any]]:
+    """The core router's management port and its two internet uplinks."""
+    return [
         itf("GigabitEthernet0/0", ip="10.10.0.1/24", mgmt_only=True, description="Manajemen"),
         itf("GigabitEthernet0/1", ip="203.0.113.2/30", description="Internet Telkom TLK-SKD-001"),
         itf("GigabitEthernet0/2", ip="198.51.100.2/30", description="Internet Lintasarta LA-SKD-001"),
     ]
-    dists = []
-    for k in range(3):
-        name, port = f"dist-diskominfo-{k + 1:02d}", f"GigabitEthernet0/{k + 3}"
-        core_itfs.append(itf(port, ip=f"10.30.1.{2 * k}/31", description=f"{name} Ethernet1"))
-        prefixes.append(
-            {
-                "prefix": f"10.30.1.{2 * k}/31",
-                "tags": ["jaringan-intra"],
-                "description": f"Jaringan Intra core - {name}",
-            }
-        )
-        dists.append(
-            {
-                "name": name,
-                "role": "distribution",
-                "platform": "arista_eos",
-                "site": "diskominfo",
-                "device_type": "dcs-7050tx-48",
-                "primary_ip4": f"10.10.0.{11 + k}/24",
-                "interfaces": [
-                    itf("Management1", ip=f"10.10.0.{11 + k}/24", mgmt_only=True, description="Manajemen"),
-                    itf(
-                        "Ethernet1",
-                        type="10gbase-t",
-                        ip=f"10.30.1.{2 * k + 1}/31",
-                        description=f"{core} {port}",
-                    ),
-                    *dist_ports[k],
-                ],
-            }
-        )
-        cables.append(cable(core, port, name, "Ethernet1", tags=["jaringan-intra"], label=f"JI-CORE-{k + 1}"))
-    tors, servers = [], []
-    for k in range(2):
-        name, port = f"sw-pusat-data-{k + 1:02d}", f"GigabitEthernet0/{k + 6}"
-        core_itfs.append(itf(port, description=f"{name} Ethernet1"))
-        members = [s for i, s in enumerate(SERVERS) if i % 2 == k]
-        tors.append(
-            {
-                "name": name,
-                "role": "access-switch",
-                "platform": "arista_eos",
-                "site": "pusat-data",
-                "device_type": "dcs-7050tx-48",
-                "primary_ip4": f"10.10.0.{41 + k}/24",
-                "interfaces": [
-                    itf("Management1", ip=f"10.10.0.{41 + k}/24", mgmt_only=True, description="Manajemen"),
-                    itf("Ethernet1", type="10gbase-t", description=f"{core} {port}"),
-                    *[
-                        itf(f"Ethernet{2 + i}", type="10gbase-t", description=srv[0])
-                        for i, srv in enumerate(members)
-                    ],
-                ],
-            }
-        )
-        cables.append(cable(core, port, name, "Ethernet1", label=f"PD-{k + 1}"))
-        for i, srv in enumerate(members):
-            cables.append(cable(name, f"Ethernet{2 + i}", srv[0], "eno1"))
-    for i, (name, dtype, role_desc) in enumerate(SERVERS):
-        ip = f"10.10.0.{21 + i}/24"
-        servers.append(
-            {
-                "name": name,
-                "role": "server",
-                "platform": "linux",
-                "site": "pusat-data",
-                "device_type": dtype,
-                "description": role_desc,
-                "primary_ip4": ip,
-                "interfaces": [itf("eno1", type="10gbase-t", ip=ip)],
-            }
-        )
-    devices = [
+
+
+# -- one SKPD: tenant, office, VLAN and LAN prefix, its edge on Jaringan Intra, its switches
+
+
+def _add_skpd(regency: _Regency, s: Skpd) -> None:
+    tenant: dict[str, Any] = {
+        "slug": s.slug,
+        "name": s.name,
+        "skpd_mandiri_tik": s.mandiri,
+        "bw_cir_mbps": s.cir,
+        "bw_mir_mbps": s.mir,
+    }
+    if s.diagram:
+        tenant["lan_diagram_date"] = s.diagram
+    tenant["backup_policy"] = s.policy
+    regency.tenants.append(tenant)
+    regency.sites.append(
         {
-            "name": core,
-            "role": "core-router",
-            "platform": "cisco_ios",
-            "site": "diskominfo",
-            "device_type": "isr4451",
-            "primary_ip4": "10.10.0.1/24",
-            "interfaces": core_itfs,
-        },
-        *dists,
-        *devices,
-        *tors,
-        *servers,
-    ]
-    vms = [
-        {
-            "name": f"vps-{s.slug}-01",
-            "cluster": "pusat-data-kvm",
+            "slug": s.slug,
+            "name": s.name if s.slug == "rsud" else f"Kantor {s.name}",
             "tenant": s.slug,
-            "vcpus": 2,
-            "memory_mb": 4096,
-            "disk_gb": 40,
-            "description": f"VPS {s.name}",
+            "physical_address": "Kabupaten Sekadau, Kalimantan Barat",
         }
-        for s in SKPD
-        if s.vps and not s.mandiri
-    ]
+    )
+    regency.vlans.append({"vid": s.n * 10, "name": vlan_name(s.slug), "site": s.slug, "tenant": s.slug})
+    regency.prefixes.append(
+        {
+            "prefix": f"10.20.{s.n}.0/24",
+            "site": s.slug,
+            "tenant": s.slug,
+            "vlan": s.n * 10,
+            "description": f"LAN {s.name}",
+        }
+    )
+    regency.prefixes.append(
+        {
+            "prefix": f"10.30.0.{2 * s.n}/31",
+            "tenant": s.slug,
+            "tags": ["jaringan-intra"],
+            "description": f"Jaringan Intra diskominfo - {s.slug}",
+        }
+    )
+    _add_edge(regency, s)
+    for k in range(1, s.switches + 1):
+        _add_access_switch(regency, s, k)
+
+
+def _add_edge(regency: _Regency, s: Skpd) -> None:
+    """The SKPD's edge router, cabled to its port on a distribution switch."""
+    dist = (s.n - 1) // PER_DIST
+    dist_name, dist_port = f"dist-diskominfo-{dist + 1:02d}", f"Ethernet{2 + (s.n - 1) % PER_DIST}"
+    platform, dtype, up, lan = EDGE[s.edge]
+    edge = f"rtr-{s.slug}"
+    regency.dist_ports[dist].append(
+        itf(dist_port, type="10gbase-t", ip=f"10.30.0.{2 * s.n}/31", description=f"{edge} {up}")
+    )
+    regency.lan_devices.append(
+        {
+            "name": edge,
+            "role": "skpd-edge",
+            "platform": platform,
+            "site": s.slug,
+            "tenant": s.slug,
+            "device_type": dtype,
+            "primary_ip4": f"10.20.{s.n}.1/24",
+            "interfaces": [
+                itf(
+                    up, ip=f"10.30.0.{2 * s.n + 1}/31", description=f"Jaringan Intra {dist_name} {dist_port}"
+                ),
+                itf(
+                    lan,
+                    ip=f"10.20.{s.n}.1/24",
+                    untagged_vlan=s.n * 10,
+                    description=f"LAN {vlan_name(s.slug)}",
+                ),
+            ],
+        }
+    )
+    regency.cables.append(
+        cable(dist_name, dist_port, edge, up, tags=["jaringan-intra"], label=f"JI-{s.n:03d}")
+    )
+
+
+def _add_access_switch(regency: _Regency, s: Skpd, k: int) -> None:
+    """Switch ``k`` of the SKPD: the first hangs on the edge's LAN port, the others on the first."""
+    edge, lan = f"rtr-{s.slug}", EDGE[s.edge][3]
+    sw_platform, sw_type, pattern = SWITCH["cisco" if s.edge == "cisco" else "mikrotik"]
+    name, ip, vid = f"sw-{s.slug}-{k:02d}", f"10.20.{s.n}.{k + 1}/24", s.n * 10
+    uplink = f"uplink {edge} {lan}" if k == 1 else f"uplink sw-{s.slug}-01"
+    ports = [itf(pattern.format(1), ip=ip, untagged_vlan=vid, description=uplink)]
+    if k == 1:
+        ports += [
+            itf(pattern.format(p), untagged_vlan=vid, description=f"sw-{s.slug}-{p:02d}")
+            for p in range(2, s.switches + 1)
+        ]
+    regency.lan_devices.append(
+        {
+            "name": name,
+            "role": "access-switch",
+            "platform": sw_platform,
+            "site": s.slug,
+            "tenant": s.slug,
+            "device_type": sw_type,
+            "primary_ip4": ip,
+            "interfaces": ports,
+        }
+    )
+    if k == 1:
+        regency.cables.append(cable(edge, lan, name, pattern.format(1)))
+    else:
+        regency.cables.append(cable(f"sw-{s.slug}-01", pattern.format(k), name, pattern.format(1)))
+
+
+# -- Diskominfo and the Pusat Data
+
+
+def _add_distribution(regency: _Regency, k: int) -> dict[str, Any]:
+    """Distribution switch ``k`` (0-based): a /31 to the core, the SKPD edges' ports."""
+    name, port = f"dist-diskominfo-{k + 1:02d}", f"GigabitEthernet0/{k + 3}"
+    regency.core_itfs.append(itf(port, ip=f"10.30.1.{2 * k}/31", description=f"{name} Ethernet1"))
+    regency.prefixes.append(
+        {
+            "prefix": f"10.30.1.{2 * k}/31",
+            "tags": ["jaringan-intra"],
+            "description": f"Jaringan Intra core - {name}",
+        }
+    )
+    regency.cables.append(
+        cable(CORE, port, name, "Ethernet1", tags=["jaringan-intra"], label=f"JI-CORE-{k + 1}")
+    )
     return {
-        "version": 1,
-        "region": {
-            "name": "Kabupaten Sekadau",
-            "slug": "kabupaten-sekadau",
-            "description": "Pemerintah Kabupaten Sekadau, Kalimantan Barat",
-        },
-        "sites": sites,
-        "tenants": tenants,
+        "name": name,
+        "role": "distribution",
+        "platform": "arista_eos",
+        "site": "diskominfo",
+        "device_type": "dcs-7050tx-48",
+        "primary_ip4": f"10.10.0.{11 + k}/24",
+        "interfaces": [
+            itf("Management1", ip=f"10.10.0.{11 + k}/24", mgmt_only=True, description="Manajemen"),
+            itf("Ethernet1", type="10gbase-t", ip=f"10.30.1.{2 * k + 1}/31", description=f"{CORE} {port}"),
+            *regency.dist_ports[k],
+        ],
+    }
+
+
+def _add_pusat_data_switch(regency: _Regency, k: int) -> dict[str, Any]:
+    """Top-of-rack switch ``k`` of the Pusat Data: every other server hangs on it."""
+    name, port = f"sw-pusat-data-{k + 1:02d}", f"GigabitEthernet0/{k + 6}"
+    regency.core_itfs.append(itf(port, description=f"{name} Ethernet1"))
+    members = [srv[0] for i, srv in enumerate(SERVERS) if i % 2 == k]
+    regency.cables.append(cable(CORE, port, name, "Ethernet1", label=f"PD-{k + 1}"))
+    regency.cables.extend(cable(name, f"Ethernet{2 + i}", server, "eno1") for i, server in enumerate(members))
+    return {
+        "name": name,
+        "role": "access-switch",
+        "platform": "arista_eos",
+        "site": "pusat-data",
+        "device_type": "dcs-7050tx-48",
+        "primary_ip4": f"10.10.0.{41 + k}/24",
+        "interfaces": [
+            itf("Management1", ip=f"10.10.0.{41 + k}/24", mgmt_only=True, description="Manajemen"),
+            itf("Ethernet1", type="10gbase-t", description=f"{CORE} {port}"),
+            *[
+                itf(f"Ethernet{2 + i}", type="10gbase-t", description=server)
+                for i, server in enumerate(members)
+            ],
+        ],
+    }
+
+
+def _server(i: int, name: str, dtype: str, role_desc: str) -> dict[str, Any]:
+    ip = f"10.10.0.{21 + i}/24"
+    return {
+        "name": name,
+        "role": "server",
+        "platform": "linux",
+        "site": "pusat-data",
+        "device_type": dtype,
+        "description": role_desc,
+        "primary_ip4": ip,
+        "interfaces": [itf("eno1", type="10gbase-t", ip=ip)],
+    }
+
+
+# -- catalogues: device types, internet circuits, the VPS cluster
+
+
+def _device_catalogue() -> dict[str, Any]:
+    return {
         "manufacturers": [
             {"slug": "dell", "name": "Dell"},
             {"slug": "supermicro", "name": "Supermicro"},
@@ -427,10 +466,16 @@ def build() -> dict[str, Any]:
             {"slug": "r650", "model": "PowerEdge R650", "manufacturer": "dell"},
             {"slug": "r750", "model": "PowerEdge R750", "manufacturer": "dell", "u_height": 2},
         ],
-        "devices": devices,
-        "cables": cables,
-        "vlans": vlans,
-        "prefixes": prefixes,
+    }
+
+
+def _internet_uplinks() -> dict[str, Any]:
+    """Two dedicated internet circuits, terminated on the core router's GigabitEthernet0/1 and 0/2."""
+    circuits = [
+        ("TLK-SKD-001", "telkom", 300, "GigabitEthernet0/1"),
+        ("LA-SKD-001", "lintasarta", 200, "GigabitEthernet0/2"),
+    ]
+    return {
         "providers": [
             {"slug": "telkom", "name": "PT Telkom Indonesia"},
             {"slug": "lintasarta", "name": "PT Aplikanusa Lintasarta"},
@@ -438,32 +483,26 @@ def build() -> dict[str, Any]:
         "circuit_types": [{"slug": "internet", "name": "Internet"}],
         "circuits": [
             {
-                "cid": "TLK-SKD-001",
-                "provider": "telkom",
+                "cid": cid,
+                "provider": provider,
                 "type": "internet",
-                "commit_rate": 300000,
-                "description": "Internet dedicated 300 Mbps",
+                "commit_rate": mbps * 1000,
+                "description": f"Internet dedicated {mbps} Mbps",
                 "termination": {
                     "site": "diskominfo",
-                    "device": core,
-                    "interface": "GigabitEthernet0/1",
+                    "device": CORE,
+                    "interface": port,
                     "port_speed": 1000000,
                 },
-            },
-            {
-                "cid": "LA-SKD-001",
-                "provider": "lintasarta",
-                "type": "internet",
-                "commit_rate": 200000,
-                "description": "Internet dedicated 200 Mbps",
-                "termination": {
-                    "site": "diskominfo",
-                    "device": core,
-                    "interface": "GigabitEthernet0/2",
-                    "port_speed": 1000000,
-                },
-            },
+            }
+            for cid, provider, mbps, port in circuits
         ],
+    }
+
+
+def _pusat_data_cluster() -> dict[str, Any]:
+    """The VPS cluster, with one VPS per SKPD that asked for one and has no IT staff of its own."""
+    return {
         "cluster_types": [{"slug": "libvirt", "name": "libvirt"}],
         "clusters": [
             {
@@ -473,7 +512,19 @@ def build() -> dict[str, Any]:
                 "description": "Klaster VPS Pusat Data (libvirt/KVM)",
             }
         ],
-        "virtual_machines": vms,
+        "virtual_machines": [
+            {
+                "name": f"vps-{s.slug}-01",
+                "cluster": "pusat-data-kvm",
+                "tenant": s.slug,
+                "vcpus": 2,
+                "memory_mb": 4096,
+                "disk_gb": 40,
+                "description": f"VPS {s.name}",
+            }
+            for s in SKPD
+            if s.vps and not s.mandiri
+        ],
     }
 
 
