@@ -28,11 +28,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from simpul.core.validation import input_error_from_validation, validation_problems
 from simpul.errors import BandwidthError, InputError
 
 
@@ -156,8 +158,27 @@ def check(plan: Plan) -> list[Violation]:
         >>> [(v.code, v.skpd) for v in check(plan)]
         [('BW-007', 'x'), ('BW-006', 'y')]
     """
-    out: list[Violation] = []
     capacity = plan.capacity.total_mbps
+    known = _known_prefixes(plan)
+    per = [
+        *_allocated_twice(plan),
+        *_unallocated(plan, known),
+        *_allocation_violations(plan, known, capacity),
+    ]
+    per.sort(key=lambda v: (v.skpd or "", v.code))
+    return _plan_wide_violations(plan, capacity) + per
+
+
+def _known_prefixes(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """The SKPD the source of truth knows, with their LAN prefixes (the allocations' own if none)."""
+    if plan.skpds is not None:
+        return {s.slug: s.lan_prefixes for s in plan.skpds}
+    return {a.slug: a.lan_prefixes for a in plan.allocations}
+
+
+def _plan_wide_violations(plan: Plan, capacity: float) -> list[Violation]:
+    """BW-008 no capacity at all; BW-001 the guarantees add up to more than the capacity."""
+    out: list[Violation] = []
     if capacity <= 0:
         out.append(
             Violation(
@@ -166,8 +187,7 @@ def check(plan: Plan) -> list[Violation]:
                 message="no internet capacity: add an internet circuit with a commit rate on the core router",
             )
         )
-    active = plan.active()
-    total_cir = sum(a.cir_mbps or 0.0 for a in active if (a.cir_mbps or 0) > 0)
+    total_cir = sum(a.cir_mbps or 0.0 for a in plan.active() if (a.cir_mbps or 0) > 0)
     if capacity > 0 and total_cir > capacity:
         out.append(
             Violation(
@@ -177,98 +197,115 @@ def check(plan: Plan) -> list[Violation]:
                 f"by {_fmt(total_cir - capacity)} Mbps",
             )
         )
+    return out
 
-    per: list[Violation] = []
-    seen: dict[str, int] = {}
-    for alloc in plan.allocations:
-        seen[alloc.slug] = seen.get(alloc.slug, 0) + 1
-    for slug, count in seen.items():
-        if count > 1:
-            per.append(Violation(code="BW-009", skpd=slug, message=f"{slug} is allocated {count} times"))
 
-    known: dict[str, tuple[str, ...]]
-    if plan.skpds is not None:
-        known = {s.slug: s.lan_prefixes for s in plan.skpds}
-    else:
-        known = {a.slug: a.lan_prefixes for a in plan.allocations}
+def _allocated_twice(plan: Plan) -> list[Violation]:
+    """BW-009."""
+    counts = Counter(a.slug for a in plan.allocations)
+    return [
+        Violation(code="BW-009", skpd=slug, message=f"{slug} is allocated {count} times")
+        for slug, count in counts.items()
+        if count > 1
+    ]
+
+
+def _unallocated(plan: Plan, known: dict[str, tuple[str, ...]]) -> list[Violation]:
+    """BW-006: an SKPD with a LAN but no rates."""
     allocated = {a.slug for a in plan.allocations if a.allocated}
+    return [
+        Violation(
+            code="BW-006",
+            skpd=slug,
+            message=f"{slug} has LAN prefix {', '.join(prefixes)} but no CIR/MIR: "
+            "set bw_cir_mbps and bw_mir_mbps on the tenant",
+        )
+        for slug, prefixes in known.items()
+        if prefixes and slug not in allocated
+    ]
 
-    for slug, prefixes in known.items():
-        if prefixes and slug not in allocated:
-            per.append(
-                Violation(
-                    code="BW-006",
-                    skpd=slug,
-                    message=f"{slug} has LAN prefix {', '.join(prefixes)} but no CIR/MIR: "
-                    "set bw_cir_mbps and bw_mir_mbps on the tenant",
-                )
-            )
 
-    owner: dict[str, str] = {}
+_UNUSABLE_RATES = frozenset({"BW-004", "BW-005"})  # nothing more can be said about such an allocation
+
+
+def _allocation_violations(plan: Plan, known: dict[str, tuple[str, ...]], capacity: float) -> list[Violation]:
+    """Per allocation, by slug: BW-007 not an SKPD, its rates, then its LAN prefixes."""
+    out: list[Violation] = []
+    owner: dict[str, str] = {}  # LAN prefix -> the first SKPD that has it
     for alloc in sorted(plan.allocations, key=lambda a: a.slug):
         if not alloc.allocated:
             continue
-        slug = alloc.slug
-        if slug not in known:
-            per.append(
+        if alloc.slug not in known:
+            out.append(
                 Violation(
                     code="BW-007",
-                    skpd=slug,
-                    message=f"allocation for {slug}, which is not an SKPD (tenant group skpd)",
+                    skpd=alloc.slug,
+                    message=f"allocation for {alloc.slug}, which is not an SKPD (tenant group skpd)",
                 )
             )
-        cir, mir = alloc.cir_mbps, alloc.mir_mbps
-        if cir is None or mir is None:
-            missing = "bw_cir_mbps" if cir is None else "bw_mir_mbps"
-            per.append(Violation(code="BW-004", skpd=slug, message=f"{slug}: {missing} is not set"))
-            continue
-        bad = [(f, v) for f, v in (("CIR", cir), ("MIR", mir)) if v <= 0]
-        for name, value in bad:
-            per.append(
+        rates = _rate_violations(alloc, capacity)
+        out.extend(rates)
+        if not any(v.code in _UNUSABLE_RATES for v in rates):
+            out.extend(_prefix_violations(alloc, known, owner))
+    return out
+
+
+def _rate_violations(alloc: SkpdAllocation, capacity: float) -> list[Violation]:
+    """BW-004 a rate missing, BW-005 a rate not positive; else BW-002 CIR > MIR, BW-003 MIR > capacity."""
+    slug, cir, mir = alloc.slug, alloc.cir_mbps, alloc.mir_mbps
+    if cir is None or mir is None:
+        missing = "bw_cir_mbps" if cir is None else "bw_mir_mbps"
+        return [Violation(code="BW-004", skpd=slug, message=f"{slug}: {missing} is not set")]
+    not_positive = [
+        Violation(code="BW-005", skpd=slug, message=f"{slug}: {name} {_fmt(value)} Mbps must be positive")
+        for name, value in (("CIR", cir), ("MIR", mir))
+        if value <= 0
+    ]
+    if not_positive:
+        return not_positive
+    out: list[Violation] = []
+    if cir > mir:
+        out.append(
+            Violation(
+                code="BW-002", skpd=slug, message=f"{slug}: CIR {_fmt(cir)} Mbps exceeds MIR {_fmt(mir)} Mbps"
+            )
+        )
+    if capacity > 0 and mir > capacity:
+        out.append(
+            Violation(
+                code="BW-003",
+                skpd=slug,
+                message=f"{slug}: MIR {_fmt(mir)} Mbps exceeds capacity {_fmt(capacity)} Mbps",
+            )
+        )
+    return out
+
+
+def _prefix_violations(
+    alloc: SkpdAllocation, known: dict[str, tuple[str, ...]], owner: dict[str, str]
+) -> list[Violation]:
+    """BW-010 no LAN prefix to classify by; BW-011 a prefix another SKPD has (``owner`` remembers)."""
+    slug = alloc.slug
+    prefixes = alloc.lan_prefixes or known.get(slug, ())
+    if not prefixes:
+        return [
+            Violation(
+                code="BW-010",
+                skpd=slug,
+                message=f"{slug} has an allocation but no LAN prefix to classify its traffic by",
+            )
+        ]
+    out: list[Violation] = []
+    for prefix in prefixes:
+        net = str(ipaddress.ip_network(prefix))
+        if net in owner and owner[net] != slug:
+            out.append(
                 Violation(
-                    code="BW-005", skpd=slug, message=f"{slug}: {name} {_fmt(value)} Mbps must be positive"
+                    code="BW-011", skpd=slug, message=f"{slug}: LAN prefix {net} also belongs to {owner[net]}"
                 )
             )
-        if bad:
-            continue
-        if cir > mir:
-            per.append(
-                Violation(
-                    code="BW-002",
-                    skpd=slug,
-                    message=f"{slug}: CIR {_fmt(cir)} Mbps exceeds MIR {_fmt(mir)} Mbps",
-                )
-            )
-        if capacity > 0 and mir > capacity:
-            per.append(
-                Violation(
-                    code="BW-003",
-                    skpd=slug,
-                    message=f"{slug}: MIR {_fmt(mir)} Mbps exceeds capacity {_fmt(capacity)} Mbps",
-                )
-            )
-        prefixes = alloc.lan_prefixes or known.get(slug, ())
-        if not prefixes:
-            per.append(
-                Violation(
-                    code="BW-010",
-                    skpd=slug,
-                    message=f"{slug} has an allocation but no LAN prefix to classify its traffic by",
-                )
-            )
-        for prefix in prefixes:
-            net = str(ipaddress.ip_network(prefix))
-            if net in owner and owner[net] != slug:
-                per.append(
-                    Violation(
-                        code="BW-011",
-                        skpd=slug,
-                        message=f"{slug}: LAN prefix {net} also belongs to {owner[net]}",
-                    )
-                )
-            owner.setdefault(net, slug)
-    per.sort(key=lambda v: (v.skpd or "", v.code))
-    return out + per
+        owner.setdefault(net, slug)
+    return out
 
 
 class PlanRow(Frozen):
@@ -525,21 +562,21 @@ def plan_from_data(data: object, source: str) -> Plan:
         # JSON mode: arrays become tuples, while strict numbers still refuse "20Mbps" and "20"
         return Plan.model_validate_json(json.dumps(data, default=str))
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"]
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        who = ""
-        if len(loc) >= 2 and loc[0] in ("allocations", "skpds") and isinstance(loc[1], int):
-            items = data.get(str(loc[0])) or []
-            item = items[loc[1]] if loc[1] < len(items) else None
-            if isinstance(item, dict) and item.get("slug"):
-                who = f"SKPD {item['slug']}: "
-        raise InputError(
-            f"{who}{err['msg']}",
-            source=source,
-            field=field,
+        raise input_error_from_validation(
+            exc,
+            source,
+            prefix=_whose(data, validation_problems(exc)[0].path),
             hint='rates are plain numbers of Mbps (40, not "40Mbps"); prefixes are CIDR',
         ) from None
+
+
+def _whose(data: dict[str, object], path: tuple[str | int, ...]) -> str:
+    """``SKPD disdik: `` when ``path`` lies in an allocation (or SKPD) that has a slug."""
+    if len(path) < 2 or path[0] not in ("allocations", "skpds") or not isinstance(path[1], int):
+        return ""
+    items = data.get(str(path[0])) or []
+    item = items[path[1]] if isinstance(items, list | tuple) and path[1] < len(items) else None
+    return f"SKPD {item['slug']}: " if isinstance(item, dict) and item.get("slug") else ""
 
 
 # iperf3 over TCP/IPv4 carries ~95.5% of an HTB-shaped rate as goodput (headers, ACKs, slow start
