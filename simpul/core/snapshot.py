@@ -50,6 +50,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from simpul.core.findings import Finding, FindingKind, Severity
 from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
+from simpul.core.validation import input_error_from_validation
 from simpul.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -157,16 +158,8 @@ def parse_snapshot(text: str, *, source: str) -> Snapshot:
     try:
         return Snapshot.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        path = ""
-        for part in first["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        more = f" ({err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise InputError(
-            f"{first['msg']}{more}",
-            source=source,
-            field=path or None,
-            hint="see simpul.core.snapshot for the snapshot schema",
+        raise input_error_from_validation(
+            err, source, hint="see simpul.core.snapshot for the snapshot schema"
         ) from None
 
 
@@ -193,25 +186,38 @@ def _resolve(remote: str, known: dict[str, str]) -> str:
 
 def snapshot_to_topology(snapshot: Snapshot, *, source: str | None = None) -> Topology:
     """The live Topology of a snapshot (see the module docstring for the rules)."""
-    known = {device_key(d.name): d.name for d in snapshot.devices}
-    roles = {device_key(d.name): d.role for d in snapshot.devices}
-    devices: dict[str, TopoDevice] = {}
-    for d in snapshot.devices:
-        if is_jaringan_intra(d.name, d.role):
-            continue
-        devices[device_key(d.name)] = TopoDevice(
+    lan = [d for d in snapshot.devices if not is_jaringan_intra(d.name, d.role)]
+    devices = {
+        device_key(d.name): TopoDevice(
             name=d.name,
             role=d.role,
             platform=d.platform,
             model=d.facts.model if d.facts else None,
             mgmt_ip=d.mgmt_ip,
         )
+        for d in lan
+    }
+    links = _neighbour_links(snapshot, lan, devices)
+    return Topology(
+        skpd=snapshot.skpd,
+        date=snapshot.collected_at.date(),
+        view=View.LIVE,
+        source=source,
+        devices=tuple(devices.values()),
+        links=tuple(links),
+        vlans=_vlans(lan),
+    )
 
+
+def _neighbour_links(
+    snapshot: Snapshot, lan: list[SnapshotDevice], devices: dict[str, TopoDevice]
+) -> list[TopoLink]:
+    """One link per cable seen by the LAN's devices; a neighbour not in ``devices`` is added to it."""
+    known = {device_key(d.name): d.name for d in snapshot.devices}
+    roles = {device_key(d.name): d.role for d in snapshot.devices}
     full: dict[object, TopoLink] = {}
-    partial: list[TopoLink] = []
-    for d in snapshot.devices:
-        if is_jaringan_intra(d.name, d.role):
-            continue
+    partial: list[TopoLink] = []  # seen without the remote port
+    for d in lan:
         for n in d.neighbors:
             remote = _resolve(n.remote_device, known)
             rkey = device_key(remote)
@@ -227,18 +233,20 @@ def snapshot_to_topology(snapshot: Snapshot, *, source: str | None = None) -> To
                 full.setdefault(link.key(), link)
             else:
                 partial.append(link)
-    for link in partial:
+    for link in partial:  # merges into a fuller entry between the same two devices, if there is one
         local = link.a.key()
         covered = any(
             local in (k.a.key(), k.b.key()) and k.devices_key() == link.devices_key() for k in full.values()
         )
         if not covered:
             full.setdefault(link.key(), link)
+    return list(full.values())
 
+
+def _vlans(lan: list[SnapshotDevice]) -> tuple[Vlan, ...]:
+    """The union of the devices' VLANs; an addressed interface in VLAN n gives VLAN n its subnet."""
     vlans: dict[int, Vlan] = {}
-    for d in sorted(snapshot.devices, key=lambda x: device_key(x.name)):
-        if is_jaringan_intra(d.name, d.role):
-            continue
+    for d in sorted(lan, key=lambda x: device_key(x.name)):
         for v in d.vlans:
             old = vlans.get(v.vid)
             if old is None or (old.name is None and v.name):
@@ -246,23 +254,17 @@ def snapshot_to_topology(snapshot: Snapshot, *, source: str | None = None) -> To
                     vid=v.vid, name=v.name or (old.name if old else None), subnet=old.subnet if old else None
                 )
         for i in d.interfaces:
-            if i.vlan is None or not i.ipv4:
-                continue
-            subnet = str(ipaddress.ip_interface(i.ipv4[0]).network)
-            old = vlans.get(i.vlan)
-            if old is None:
-                vlans[i.vlan] = Vlan(vid=i.vlan, subnet=subnet)
-            elif old.subnet is None:
-                vlans[i.vlan] = old.model_copy(update={"subnet": subnet})
-    return Topology(
-        skpd=snapshot.skpd,
-        date=snapshot.collected_at.date(),
-        view=View.LIVE,
-        source=source,
-        devices=tuple(devices.values()),
-        links=tuple(full.values()),
-        vlans=tuple(sorted(vlans.values(), key=lambda v: v.vid)),
-    )
+            if i.vlan is not None and i.ipv4:
+                _add_subnet(vlans, i.vlan, str(ipaddress.ip_interface(i.ipv4[0]).network))
+    return tuple(sorted(vlans.values(), key=lambda v: v.vid))
+
+
+def _add_subnet(vlans: dict[int, Vlan], vid: int, subnet: str) -> None:
+    old = vlans.get(vid)
+    if old is None:
+        vlans[vid] = Vlan(vid=vid, subnet=subnet)
+    elif old.subnet is None:
+        vlans[vid] = old.model_copy(update={"subnet": subnet})
 
 
 def unreachable_devices(snapshot: Snapshot) -> frozenset[str]:
