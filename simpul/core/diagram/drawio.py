@@ -42,6 +42,7 @@ import html
 import re
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -360,7 +361,47 @@ def parse_drawio(text: str, *, source: str) -> DiagramResult:
     return DiagramResult(topology=topology, report=report)
 
 
+@dataclass
+class _PageShapes:
+    """What the vertices of one page turned out to be, for its edges to look up."""
+
+    by_id: dict[str, _Cell]
+    device_of: dict[str, str] = field(default_factory=dict)  # cell id -> hostname
+    not_device: dict[str, str] = field(default_factory=dict)  # cell id -> why it is not a device
+    seen_here: dict[str, str] = field(default_factory=dict)  # device key -> cell id, on this page
+
+
+# Vertices that are neither devices nor notes: (is it one, what it is, why it is ignored), in order.
+_NOT_DEVICES: tuple[tuple[Callable[[_Cell], bool], str, str], ...] = (
+    (lambda c: "edgeLabel" in c.style, "a label", "edge label not attached to an edge"),
+    (
+        lambda c: "cloud" in c.style.get("shape", "").lower() or "cloud" in c.style,
+        "a cloud",
+        "cloud shape: an outside network, not a device",
+    ),
+    (lambda c: not c.lines(), "an unlabelled shape", "shape without a label (decoration), not a device"),
+)
+
+
 def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged) -> None:
+    """Vertices first (devices, notes, the rest ignored with a reason), then the edges between them."""
+    shapes = _PageShapes(by_id=_cells_by_id(reader, page, cells))
+    edge_ids = {c.id for c in cells if c.edge}
+    vertex_parents = {c.parent for c in cells if c.vertex and c.parent}
+    edge_children: dict[str, list[_Cell]] = {}  # labels drawn on an edge, by the edge's id
+    for cell in cells:
+        if not cell.vertex:
+            continue
+        if cell.parent in edge_ids:
+            edge_children.setdefault(cell.parent or "", []).append(cell)
+        else:
+            _read_vertex(reader, page, cell, cell.id in vertex_parents, shapes, merged)
+    for cell in cells:
+        if cell.edge:
+            _read_edge(reader, page, cell, shapes, edge_children.get(cell.id, []), merged)
+
+
+def _cells_by_id(reader: _Reader, page: _Page, cells: list[_Cell]) -> dict[str, _Cell]:
     by_id: dict[str, _Cell] = {}
     for cell in cells:
         if cell.id in by_id:
@@ -371,66 +412,38 @@ def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged
                 "save the file again from diagrams.net",
             )
         by_id[cell.id] = cell
-    edge_ids = {c.id for c in cells if c.edge}
-    vertex_parents = {c.parent for c in cells if c.vertex and c.parent}
-    edge_children: dict[str, list[_Cell]] = {}
-    device_of: dict[str, str] = {}  # cell id -> hostname
-    not_device: dict[str, str] = {}  # cell id -> why it is not a device
-    seen_here: dict[str, str] = {}  # device key -> cell id, on this page
+    return by_id
 
-    for cell in cells:
-        if not cell.vertex:
-            continue
-        if cell.parent in edge_ids:
-            edge_children.setdefault(cell.parent or "", []).append(cell)
-            continue
-        lines = cell.lines()
-        reason = _container_reason(cell, cell.id in vertex_parents)
-        if reason:
-            not_device[cell.id] = reason
-            reader.ignore(page, cell, reason)
-            continue
-        if "text" in cell.style or cell.style.get("shape") == "note":
-            not_device[cell.id] = "a note"
-            _read_note(reader, page, cell, lines, merged)
-            continue
-        if "edgeLabel" in cell.style:
-            not_device[cell.id] = "a label"
-            reader.ignore(page, cell, "edge label not attached to an edge")
-            continue
-        if "cloud" in cell.style.get("shape", "").lower() or "cloud" in cell.style:
-            not_device[cell.id] = "a cloud"
-            reader.ignore(page, cell, "cloud shape: an outside network, not a device")
-            continue
-        if not lines:
-            not_device[cell.id] = "an unlabelled shape"
-            reader.ignore(page, cell, "shape without a label (decoration), not a device")
-            continue
-        device = _read_device(reader, page, cell, lines)
-        key = device.key()
-        if key in seen_here:
-            raise reader.error(
-                page,
-                cell.id,
-                f"duplicate hostname {device.name!r} (cells {seen_here[key]} and {cell.id})",
-                "hostnames are compared case-insensitively; draw each device once per page",
-            )
-        seen_here[key] = cell.id
-        _merge_device(reader, page, cell, device, merged)
-        device_of[cell.id] = merged.devices[key].name  # the name as first drawn, on every page
 
-    for cell in cells:
-        if cell.edge:
-            _read_edge(
-                reader,
-                page=page,
-                cell=cell,
-                by_id=by_id,
-                device_of=device_of,
-                not_device=not_device,
-                children=edge_children.get(cell.id, []),
-                merged=merged,
-            )
+def _read_vertex(
+    reader: _Reader, page: _Page, cell: _Cell, has_children: bool, shapes: _PageShapes, merged: _Merged
+) -> None:
+    reason = _container_reason(cell, has_children)
+    if reason:
+        shapes.not_device[cell.id] = reason
+        reader.ignore(page, cell, reason)
+        return
+    if "text" in cell.style or cell.style.get("shape") == "note":
+        shapes.not_device[cell.id] = "a note"
+        _read_note(reader, page, cell, cell.lines(), merged)
+        return
+    for is_it, what, why in _NOT_DEVICES:
+        if is_it(cell):
+            shapes.not_device[cell.id] = what
+            reader.ignore(page, cell, why)
+            return
+    device = _read_device(reader, page, cell, cell.lines())
+    key = device.key()
+    if key in shapes.seen_here:
+        raise reader.error(
+            page,
+            cell.id,
+            f"duplicate hostname {device.name!r} (cells {shapes.seen_here[key]} and {cell.id})",
+            "hostnames are compared case-insensitively; draw each device once per page",
+        )
+    shapes.seen_here[key] = cell.id
+    _merge_device(reader, page, cell, device, merged)
+    shapes.device_of[cell.id] = merged.devices[key].name  # the name as first drawn, on every page
 
 
 def _read_device(reader: _Reader, page: _Page, cell: _Cell, lines: list[str]) -> TopoDevice:
@@ -560,84 +573,24 @@ def _read_note(reader: _Reader, page: _Page, cell: _Cell, lines: list[str], merg
 
 
 def _read_edge(
-    reader: _Reader,
-    *,
-    page: _Page,
-    cell: _Cell,
-    by_id: dict[str, _Cell],
-    device_of: dict[str, str],
-    not_device: dict[str, str],
-    children: list[_Cell],
-    merged: _Merged,
+    reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes, children: list[_Cell], merged: _Merged
 ) -> None:
-    for end, ref in (("source", cell.source), ("target", cell.target)):
-        if not ref:
-            raise reader.error(
-                page,
-                cell.id,
-                f"link has a dangling end: no {end} device",
-                "drag the line's end onto the device until the device outline highlights, then save",
-            )
-        if ref not in by_id:
-            raise reader.error(
-                page,
-                cell.id,
-                f"link to an unknown device: {end} cell {ref!r} is not on the page",
-                "reconnect the line to a device drawn on the same page",
-            )
-    assert cell.source is not None and cell.target is not None
-    for ref in (cell.source, cell.target):
-        if ref not in device_of:
-            why = not_device.get(ref) or ("another line" if by_id[ref].edge else "not a device")
+    """A line between two devices is a link, with the ports its data, label or child labels give."""
+    source, target = _edge_ends(reader, page, cell, shapes)
+    for ref in (source, target):
+        if ref not in shapes.device_of:
+            why = shapes.not_device.get(ref) or ("another line" if shapes.by_id[ref].edge else "not a device")
             reader.ignore(page, cell, f"line to cell {ref} ({why}), not a link between two devices")
             return
-    if cell.source == cell.target:
+    if source == target:
         reader.ignore(page, cell, "line from a device to itself")
         return
-
-    ports: dict[str, tuple[str, str]] = {}  # end -> (port, how it was found)
-
-    def offer(end: str, port: str | None, how: str) -> None:
-        if not port:
-            return
-        if end in ports and ports[end][0] != port:
-            reader.ignore(
-                page,
-                cell,
-                f"{how} gives port {port!r} at the {end} end; kept {ports[end][0]!r} from {ports[end][1]}",
-            )
-            return
-        ports.setdefault(end, (port, how))
-
-    for end, attr in (("source", "port_a"), ("target", "port_b")):
-        offer(end, cell.attrs.get(attr, "").strip() or None, "port_a/port_b")
-    label = " ".join(cell.lines())
-    if label:
-        match = _PORTS.match(label)
-        if match:
-            offer("source", match.group(1), "label")
-            offer("target", match.group(2), "label")
-        else:
-            reader.ignore(page, cell, "edge label is not 'PORT_A - PORT_B'", label)
-    for child in children:
-        text = " ".join(child.lines())
-        if not text:
-            continue
-        if child.x is None or child.x == 0:
-            both = _PORTS.match(text)
-            if both:  # "ether2 - ether1" written on a label in the middle of the line
-                offer("source", both.group(1), "label")
-                offer("target", both.group(2), "label")
-            else:
-                reader.ignore(page, child, "edge label in the middle: cannot tell which end it belongs to")
-            continue
-        offer("source" if child.x < 0 else "target", text, "child labels")
-
+    ports = _Ports(reader, page, cell)
+    ports.read(children)
     link = TopoLink(
-        a=LinkEnd(device=device_of[cell.source], port=ports.get("source", (None, ""))[0]),
-        b=LinkEnd(device=device_of[cell.target], port=ports.get("target", (None, ""))[0]),
+        a=LinkEnd(device=shapes.device_of[source], port=ports.port("source")),
+        b=LinkEnd(device=shapes.device_of[target], port=ports.port("target")),
     )
-    how = sorted({h for _, h in ports.values()})
     if link.key() in merged.links:
         reader.ignore(page, cell, "same link drawn again (pages are merged)")
         return
@@ -648,9 +601,88 @@ def _read_edge(
             ref=f"cell {cell.id}",
             page=page.name,
             summary=describe_link(link),
-            via=", ".join(how) or None,
+            via=", ".join(ports.how()) or None,
         )
     )
+
+
+def _edge_ends(reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes) -> tuple[str, str]:
+    """The cell ids at both ends; a dangling end, or one off the page, is an error."""
+    for end, ref in (("source", cell.source), ("target", cell.target)):
+        if not ref:
+            raise reader.error(
+                page,
+                cell.id,
+                f"link has a dangling end: no {end} device",
+                "drag the line's end onto the device until the device outline highlights, then save",
+            )
+        if ref not in shapes.by_id:
+            raise reader.error(
+                page,
+                cell.id,
+                f"link to an unknown device: {end} cell {ref!r} is not on the page",
+                "reconnect the line to a device drawn on the same page",
+            )
+    assert cell.source is not None and cell.target is not None
+    return cell.source, cell.target
+
+
+class _Ports:
+    """The ports of one edge's two ends, from its data, its label and its child labels (first wins)."""
+
+    def __init__(self, reader: _Reader, page: _Page, cell: _Cell) -> None:
+        self.reader, self.page, self.cell = reader, page, cell
+        self.found: dict[str, tuple[str, str]] = {}  # end -> (port, how it was found)
+
+    def port(self, end: str) -> str | None:
+        return self.found[end][0] if end in self.found else None
+
+    def how(self) -> list[str]:
+        return sorted({h for _, h in self.found.values()})
+
+    def read(self, children: list[_Cell]) -> None:
+        for end, attr in (("source", "port_a"), ("target", "port_b")):
+            self.offer(end, self.cell.attrs.get(attr, "").strip() or None, "port_a/port_b")
+        label = " ".join(self.cell.lines())
+        if label:
+            match = _PORTS.match(label)
+            if match:
+                self.offer("source", match.group(1), "label")
+                self.offer("target", match.group(2), "label")
+            else:
+                self.reader.ignore(self.page, self.cell, "edge label is not 'PORT_A - PORT_B'", label)
+        for child in children:
+            self.read_child(child)
+
+    def read_child(self, child: _Cell) -> None:
+        """A label on the edge: near one end (x < 0 source, x > 0 target), or both ports mid-line."""
+        text = " ".join(child.lines())
+        if not text:
+            return
+        if child.x is not None and child.x != 0:
+            self.offer("source" if child.x < 0 else "target", text, "child labels")
+            return
+        both = _PORTS.match(text)
+        if both:  # "ether2 - ether1" written on a label in the middle of the line
+            self.offer("source", both.group(1), "label")
+            self.offer("target", both.group(2), "label")
+        else:
+            self.reader.ignore(
+                self.page, child, "edge label in the middle: cannot tell which end it belongs to"
+            )
+
+    def offer(self, end: str, port: str | None, how: str) -> None:
+        if not port:
+            return
+        if end in self.found and self.found[end][0] != port:
+            kept, kept_how = self.found[end]
+            self.reader.ignore(
+                self.page,
+                self.cell,
+                f"{how} gives port {port!r} at the {end} end; kept {kept!r} from {kept_how}",
+            )
+            return
+        self.found.setdefault(end, (port, how))
 
 
 # -- writer -------------------------------------------------------------------------------------
