@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,60 +143,66 @@ def _coerce(spec: Spec, raw: Any, where: str) -> Any:
 
 
 def load_settings(env: dict[str, str] | None = None, settings_file: Path | bool | None = True) -> Settings:
-    """Resolve every setting. ``settings_file=True`` means the default location."""
+    """Resolve every setting. ``settings_file=True`` means the default location, False/None none."""
     env = dict(os.environ) if env is None else env
-    path: Path | None
-    if settings_file is True:
-        path = default_settings_file(env)
-    elif settings_file is False:
-        path = None
-    else:
-        path = settings_file
-    file_values: dict[str, Any] = {}
-    if path is not None and path.exists():
-        try:
-            file_values = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(
-                f"not valid TOML: {exc}",
-                source=str(path),
-                hint="fix the file or point SIMPUL_SETTINGS elsewhere",
-            ) from None
-        unknown = sorted(set(file_values) - set(SPEC_BY_KEY))
-        if unknown:
-            raise SettingsError(
-                f"unknown setting(s) {', '.join(unknown)}",
-                source=str(path),
-                hint="known: " + ", ".join(SPEC_BY_KEY),
-            )
+    path = default_settings_file(env) if settings_file is True else (settings_file or None)
+    file_values = _read_settings_file(path) if path is not None and path.exists() else {}
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for spec in SPECS:
-        if spec.key in file_values:
-            values[spec.key] = _coerce(spec, file_values[spec.key], str(path))
-            origins[spec.key] = f"file {path}"
-        elif env.get(spec.envvar) not in (None, ""):
-            values[spec.key] = _coerce(spec, env[spec.envvar], f"env {spec.envvar}")
-            origins[spec.key] = f"env {spec.envvar}"
-        else:
-            values[spec.key] = spec.default
-            origins[spec.key] = "default"
-    # Derived defaults: everything stateful under one directory unless told otherwise.
-    data_home = Path(env.get("XDG_DATA_HOME") or _home() / ".local" / "share")
-    cache_home = Path(env.get("XDG_CACHE_HOME") or _home() / ".cache")
-    if values["state_dir"] is None:
-        values["state_dir"] = data_home / "simpul"
-    if values["cache_dir"] is None:
-        values["cache_dir"] = cache_home / "simpul"
-    if values["lab_dir"] is None:
-        values["lab_dir"] = values["state_dir"] / "lab"
-    if values["backup_repo"] is None:
-        values["backup_repo"] = values["state_dir"] / "backups"
+        values[spec.key], origins[spec.key] = _resolve(spec, file_values, path, env)
+    _derive_directories(values, env)
     if values["lang"] not in ("id", "en"):
         raise SettingsError(
             f"lang must be 'id' or 'en', got {values['lang']!r}", field="lang", source=origins["lang"]
         )
     return Settings(values=values, origins=origins)
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    """The settings file's values; bad TOML or an unknown key is a SettingsError naming the file."""
+    try:
+        file_values = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(
+            f"not valid TOML: {exc}",
+            source=str(path),
+            hint="fix the file or point SIMPUL_SETTINGS elsewhere",
+        ) from None
+    unknown = sorted(set(file_values) - set(SPEC_BY_KEY))
+    if unknown:
+        raise SettingsError(
+            f"unknown setting(s) {', '.join(unknown)}",
+            source=str(path),
+            hint="known: " + ", ".join(SPEC_BY_KEY),
+        )
+    return file_values
+
+
+def _resolve(
+    spec: Spec, file_values: dict[str, Any], path: Path | None, env: dict[str, str]
+) -> tuple[Any, str]:
+    """One setting's value and where it came from: the file, else the environment, else the default."""
+    if spec.key in file_values:
+        return _coerce(spec, file_values[spec.key], str(path)), f"file {path}"
+    if env.get(spec.envvar) not in (None, ""):
+        return _coerce(spec, env[spec.envvar], f"env {spec.envvar}"), f"env {spec.envvar}"
+    return spec.default, "default"
+
+
+def _derive_directories(values: dict[str, Any], env: dict[str, str]) -> None:
+    """Everything stateful under one directory (XDG locations) unless told otherwise."""
+    data_home = Path(env.get("XDG_DATA_HOME") or _home() / ".local" / "share")
+    cache_home = Path(env.get("XDG_CACHE_HOME") or _home() / ".cache")
+    derived: dict[str, Callable[[], Path]] = {  # setting -> its default, from those above it
+        "state_dir": lambda: data_home / "simpul",
+        "cache_dir": lambda: cache_home / "simpul",
+        "lab_dir": lambda: values["state_dir"] / "lab",
+        "backup_repo": lambda: values["state_dir"] / "backups",
+    }
+    for key, default in derived.items():
+        if values[key] is None:
+            values[key] = default()
 
 
 def censor(text: str, secrets: list[str]) -> str:
