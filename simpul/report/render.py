@@ -37,6 +37,7 @@ from simpul.core.audit import (
 )
 from simpul.core.findings import FINDING_CODES, Finding, Severity
 from simpul.core.topology import Topology
+from simpul.core.validation import input_error_from_validation
 from simpul.errors import InputError, ReportError
 from simpul.report.dot import STYLES, lan_dot, picture_caption_key
 from simpul.report.graph import render_many
@@ -157,11 +158,10 @@ def run_from_document(doc: Mapping[str, Any], *, source: str = "report.json") ->
             }
         )
     except ValidationError as err:
-        first = err.errors()[0]
-        raise InputError(
-            f"report does not match the audit model: {first['msg']}",
-            source=source,
-            field=".".join(str(p) for p in first["loc"]),
+        raise input_error_from_validation(
+            err,
+            source,
+            prefix="report does not match the audit model: ",
             hint="regenerate the report with simpul lan audit",
         ) from None
 
