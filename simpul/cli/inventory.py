@@ -45,14 +45,3 @@ def inventory_command(
         table.add_row(h.name, address, h.platform or "-", h.role or "-", h.skpd or "-", h.site or "-")
     console.print(table)
 
-
-def filters_from(
-    skpd: list[str],
-    site: list[str],
-    role: list[str],
-    platform: list[str],
-    tag: list[str],
-    device: list[str] | None = None,
-) -> Filters:
-    """Transitional, for cli/lan.py until it moves onto services/lan.py: use ``Filters.of``."""
-    return Filters.of(skpd=skpd, site=site, role=role, platform=platform, tag=tag, device=device)
