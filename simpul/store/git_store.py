@@ -1,6 +1,8 @@
 """The config backup repository: one file per device, one commit per run, crash-safe.
 
-Layout: ``<skpd or _infra>/<site or _nosite>/<device>.cfg`` (:func:`backup_path`).
+Layout: ``<skpd or _infra>/<site or _nosite>/<device>.cfg`` (:func:`backup_path`); a device is
+found by its name wherever it is (:mod:`simpul.store.layout`): a move in NetBox is a rename in
+the next commit, and history, ``show`` and ``diff`` follow the device across it.
 
 Crash safety (a ``kill -9`` at any instant leaves a valid repo and whole files):
 
@@ -10,11 +12,12 @@ Crash safety (a ``kill -9`` at any instant leaves a valid repo and whole files):
 2. the branch moves with ``update-ref HEAD NEW OLD``: one atomic compare-and-swap under git's ref
    lock; this is the commit point;
 3. only then are working-tree files replaced, each by an atomic ``rename`` of a complete temporary
-   file, and the temporary index becomes ``.git/index``.
+   file, the files the commit removed are unlinked, and the temporary index becomes ``.git/index``.
 
 A run killed before (2) leaves HEAD and the files as they were; killed after (2), the files still
 hold whole old versions, and the next run (or any :class:`GitStore` opening the repo under its lock)
-restores the working tree from HEAD before doing anything else (:meth:`GitStore.recover`).
+restores the working tree from HEAD before doing anything else (:meth:`GitStore.recover`): files
+rewritten from HEAD, files HEAD removed (a move's old path) unlinked.
 A lock file (``flock`` on ``.git/simpul-backup.lock``) keeps two runs from interleaving.
 
 The last status per device (time, result, reason) lives in ``.git/simpul-status.json``: next to
@@ -26,15 +29,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,9 @@ from pydantic import BaseModel, ConfigDict
 
 from simpul.errors import InputError, StoreError
 from simpul.store.files import write_atomic
+from simpul.store.layout import backup_path, blob_id, by_device_file, device_file, file_of
+
+__all__ = ["DeviceStatus", "GitStore", "backup_path", "blob_id", "read_status"]
 
 log = logging.getLogger(__name__)
 
@@ -52,39 +56,6 @@ LOCK_FILE = "simpul-backup.lock"
 TMP_INDEX_PREFIX = "simpul-index-"
 TMP_FILE_MARK = ".simpul-tmp"
 AUTHOR = ("simpul backup", "simpul@localhost")
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def _safe_part(text: str) -> str:
-    """A path component that cannot escape its directory.
-
-    >>> _safe_part("rtr/disdik .."), _safe_part("..")
-    ('rtr_disdik_..', '_')
-    """
-    cleaned = _SAFE.sub("_", text.strip()) or "_"
-    return "_" if set(cleaned) <= {"."} else cleaned
-
-
-def backup_path(name: str, skpd: str | None, site: str | None) -> str:
-    """Where a device's config lives in the repo.
-
-    >>> backup_path("rtr-disdik", "disdik", "disdik")
-    'disdik/disdik/rtr-disdik.cfg'
-    >>> backup_path("core-diskominfo-01", None, "diskominfo")
-    '_infra/diskominfo/core-diskominfo-01.cfg'
-    """
-    top = _safe_part(skpd) if skpd else "_infra"
-    return f"{top}/{_safe_part(site) if site else '_nosite'}/{_safe_part(name)}.cfg"
-
-
-def blob_id(text: str) -> str:
-    """The git blob id of ``text`` (what ``git hash-object`` prints), computed without git.
-
-    >>> blob_id("")
-    'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'
-    """
-    data = text.encode()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 class DeviceStatus(BaseModel):
@@ -117,6 +88,16 @@ def read_status(repo: Path) -> dict[str, DeviceStatus]:
 
 def _atomic_write(path: Path, data: str, *, fsync: bool = False) -> None:
     write_atomic(path, data, fsync=fsync, suffix=TMP_FILE_MARK)
+
+
+def _unlink(root: Path, path: str) -> None:
+    """Remove a file of the working tree, and the directories it leaves empty."""
+    full = root / path
+    full.unlink(missing_ok=True)
+    parent = full.parent
+    while parent != root and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
 
 
 class GitStore:
@@ -184,15 +165,7 @@ class GitStore:
 
     def head_blobs(self) -> dict[str, str]:
         """path -> blob id of every file in HEAD."""
-        if self.head() is None:
-            return {}
-        out = self._git("ls-tree", "-r", "-z", "HEAD").stdout
-        blobs = {}
-        for entry in out.split("\0"):
-            if entry:
-                meta, path = entry.split("\t", 1)
-                blobs[path] = meta.split()[2]
-        return blobs
+        return self.blobs_at("HEAD")
 
     def read(self, path: str, rev: str = "HEAD") -> str | None:
         proc = self._git("cat-file", "blob", f"{rev}:{path}", check=False)
@@ -243,10 +216,30 @@ class GitStore:
             content = self.read(path)
             if content is not None:
                 _atomic_write(self.root / path, content)
-        if stale:
-            log.warning("restored %d file(s) of %s from HEAD after an interrupted run", len(stale), self.root)
+        gone = self._removed_by_head()
+        for path in gone:
+            _unlink(self.root, path)
+        if stale or gone:
+            log.warning(
+                "restored %d file(s) of %s from HEAD after an interrupted run",
+                len(stale) + len(gone),
+                self.root,
+            )
             self._git("update-index", "-q", "--refresh", check=False)
-        return stale
+        return stale + gone
+
+    def _removed_by_head(self) -> list[str]:
+        """Files HEAD's commit removed that are still in the working tree (a run killed mid-move).
+
+        Only the last commit can have left any: every run recovers first, under the lock.
+        """
+        untracked = [p for p in self._git("ls-files", "--others", "-z").stdout.split("\0") if p]
+        if not untracked or self._git("rev-parse", "-q", "--verify", "HEAD~1", check=False).returncode:
+            return []
+        removed = self._git(
+            "diff-tree", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=D", "HEAD~1", "HEAD"
+        ).stdout.split("\0")
+        return sorted(set(untracked) & {p for p in removed if p})
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -255,10 +248,20 @@ class GitStore:
         blobs = self.head_blobs()
         return {path for path, text in files.items() if blobs.get(path) != blob_id(text)}
 
-    def commit(self, files: Mapping[str, str], message: str, now: dt.datetime) -> str | None:
-        """Write ``files`` (path -> content) as ONE commit; None (and no commit) if nothing changed."""
+    def commit(
+        self,
+        files: Mapping[str, str],
+        message: str,
+        now: dt.datetime,
+        remove: Iterable[str] = (),
+    ) -> str | None:
+        """Write ``files`` (path -> content) and delete ``remove`` as ONE commit; None (and no commit)
+        if nothing changed. A path written and another removed in one commit is how a device moves:
+        git sees a rename."""
         changed = sorted(self.changed_paths(files))
-        if not changed:
+        blobs = self.head_blobs()
+        removed = sorted({p for p in remove if p in blobs} - set(files))
+        if not changed and not removed:
             return None
         old = self.head()
         index = self.git_dir / f"{TMP_INDEX_PREFIX}{os.getpid()}"
@@ -269,8 +272,13 @@ class GitStore:
             for i, path in enumerate(changed):
                 (stage / str(i)).write_text(files[path])
             stdin = "".join(f"{stage / str(i)}\n" for i in range(len(changed)))
-            shas = self._git("hash-object", "-w", "--stdin-paths", "--no-filters", stdin=stdin).stdout.split()
+            shas = (
+                self._git("hash-object", "-w", "--stdin-paths", "--no-filters", stdin=stdin).stdout.split()
+                if changed
+                else []
+            )
             info = "".join(f"100644 {sha}\t{path}\n" for sha, path in zip(shas, changed, strict=True))
+            info += "".join(f"0 {ZERO_OID}\t{path}\n" for path in removed)  # mode 0: remove
             self._git("update-index", "--add", "--index-info", index=index, stdin=info)
             tree = self._git("write-tree", index=index).stdout.strip()
             date = now.isoformat()
@@ -286,9 +294,11 @@ class GitStore:
             self._git("update-ref", "-m", "simpul backup", "HEAD", new, old or ZERO_OID)
             for path in changed:
                 _atomic_write(self.root / path, files[path])
+            for path in removed:
+                _unlink(self.root, path)
             os.replace(index, self.git_dir / "index")
             self._git("update-index", "-q", "--refresh", check=False)
-            log.info("committed %s: %d file(s) changed", new[:12], len(changed))
+            log.info("committed %s: %d file(s) written, %d removed", new[:12], len(changed), len(removed))
             return new
         finally:
             index.unlink(missing_ok=True)
@@ -306,25 +316,86 @@ class GitStore:
     def status(self) -> dict[str, DeviceStatus]:
         return read_status(self.root)
 
-    # -- history ------------------------------------------------------------------------------
+    # -- finding a device -------------------------------------------------------------------
+
+    def blobs_at(self, rev: str = "HEAD") -> dict[str, str]:
+        """path -> blob id of every file at ``rev`` ({} before the first commit)."""
+        if self.head() is None:
+            return {}
+        out = self._git("ls-tree", "-r", "-z", rev).stdout
+        blobs = {}
+        for entry in out.split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                blobs[path] = meta.split()[2]
+        return blobs
+
+    def newest_first(self, paths: Iterable[str], rev: str = "HEAD") -> list[str]:
+        """``paths`` ordered by their last commit up to ``rev``, newest first (ties: path order)."""
+        paths = sorted(set(paths))
+        if len(paths) < 2:
+            return paths
+        out = self._git("log", "--format=", "--name-only", "--no-renames", "-z", rev, "--", *paths).stdout
+        order: list[str] = []
+        for path in out.replace("\n", "\0").split("\0"):
+            if path in paths and path not in order:
+                order.append(path)
+        return order + [p for p in paths if p not in order]
+
+    def device_paths(self, rev: str = "HEAD") -> dict[str, list[str]]:
+        """Device file name -> its paths at ``rev``, newest first (two only in a repo written
+        before moves were renames; the next run repairs it)."""
+        grouped = by_device_file(self.blobs_at(rev))
+        return {
+            name: self.newest_first(paths, rev) if len(paths) > 1 else paths
+            for name, paths in grouped.items()
+        }
+
+    def locate(self, device: str, rev: str = "HEAD") -> str | None:
+        """The path of a device's backup at ``rev`` (by name; case-insensitive if no exact match),
+        or None. Where an old repo holds several, the newest."""
+        wanted = device_file(device)
+        paths = [p for p in self.blobs_at(rev) if file_of(p) == wanted] or [
+            p for p in self.blobs_at(rev) if file_of(p).lower() == wanted.lower()
+        ]
+        if len(paths) > 1:
+            log.warning(
+                "%s has %d files in %s (%s); using the newest, the next backup run removes the others",
+                device,
+                len(paths),
+                self.root,
+                ", ".join(sorted(paths)),
+            )
+            paths = self.newest_first(paths, rev)
+        return paths[0] if paths else None
 
     def find(self, device: str) -> str:
-        """The path of a device's backup in HEAD (by name, case-insensitive)."""
-        wanted = _safe_part(device) + ".cfg"
-        paths = list(self.head_blobs())
-        exact = [p for p in paths if p.rsplit("/", 1)[-1] == wanted]
-        loose = [p for p in paths if p.rsplit("/", 1)[-1].lower() == wanted.lower()]
-        found = exact or loose
-        if not found:
+        """The path of a device's backup in HEAD, wherever NetBox has moved it (by name)."""
+        path = self.locate(device)
+        if path is None:
             raise InputError(
                 f"no backup of device {device!r}",
                 source=str(self.root),
                 field="DEVICE",
                 hint="`simpul backup status` lists the devices backed up",
             )
-        if len(found) > 1:
-            raise InputError(f"device name {device!r} is ambiguous: {', '.join(found)}", field="DEVICE")
-        return found[0]
+        return path
+
+    # -- history ------------------------------------------------------------------------------
+
+    def _changes(self, path: str, limit: int | None = None) -> list[tuple[str, str, str]]:
+        """(commit, ISO date, subject) of the commits that wrote the device file of ``path``, in
+        any directory: its whole history across moves. A commit that only removed a stale
+        duplicate is no change of the device."""
+        args = ["log", "--format=%H%x09%cI%x09%s", "--no-renames", "--diff-filter=AM"]
+        if limit is not None:
+            args.append(f"-{limit}")
+        args += ["HEAD", "--", f":(glob)**/{file_of(path)}"]
+        rows = []
+        for line in self._git(*args).stdout.splitlines():
+            sha, date, subject = line.split("\t", 2)
+            rows.append((sha, date, subject))
+        return rows
 
     def _resolve(self, when: str, *, end_of_day: bool) -> str | None:
         """A date (YYYY-MM-DD or ISO time) or a revision -> the commit in force then (None: before any)."""
@@ -353,29 +424,39 @@ class GitStore:
             )
         return proc.stdout.strip()
 
-    def diff(self, device: str, since: str | None = None) -> str:
-        """What changed in a device's config since a date or revision (default: its last change)."""
+    def _no_backup_yet(self) -> None:
         if self.head() is None:
             raise InputError(
                 "the backup repo has no backup yet", source=str(self.root), hint="run `simpul backup configs`"
             )
+
+    def diff(self, device: str, since: str | None = None) -> str:
+        """What changed in a device's config since a date or revision (default: its last change).
+
+        A move since then shows as git's rename (``rename from``/``rename to``) with any change.
+        """
+        self._no_backup_yet()
         path = self.find(device)
         if since is None:
-            revs = self._git("log", "-2", "--format=%H", "HEAD", "--", path).stdout.split()
-            base = revs[1] if len(revs) > 1 else EMPTY_TREE
+            revs = [sha for sha, _, _ in self._changes(path, limit=2)]
+            base = revs[1] if len(revs) > 1 else None
         else:
-            base = self._resolve(since, end_of_day=False) or EMPTY_TREE
-        return self._git("diff", "--no-color", "--no-ext-diff", base, "HEAD", "--", path).stdout
+            base = self._resolve(since, end_of_day=False)
+        old = self.locate(device, base) if base is not None else None
+        if base is None or old is None:
+            return self._git("diff", "--no-color", "--no-ext-diff", EMPTY_TREE, "HEAD", "--", path).stdout
+        # a low rename threshold: the two paths are one device, whatever its config became
+        return self._git(
+            "diff", "--no-color", "--no-ext-diff", "--find-renames=1%", base, "HEAD", "--", old, path
+        ).stdout
 
     def show(self, device: str, at: str | None = None) -> str:
         """A device's backed-up config now, or as it was at the end of a date / at a revision."""
-        if self.head() is None:
-            raise InputError(
-                "the backup repo has no backup yet", source=str(self.root), hint="run `simpul backup configs`"
-            )
-        path = self.find(device)
+        self._no_backup_yet()
+        self.find(device)  # a device never backed up is named as such
         rev = "HEAD" if at is None else self._resolve(at, end_of_day=True)
-        content = self.read(path, rev) if rev else None
+        path = self.locate(device, rev) if rev else None
+        content = self.read(path, rev) if rev and path else None
         if content is None:
             raise InputError(
                 f"no backup of {device!r} on or before {at}",
@@ -385,14 +466,13 @@ class GitStore:
         return content
 
     def log(self, device: str | None = None, limit: int = 20) -> list[tuple[str, str, str]]:
-        """(commit, ISO date, subject) of the last commits, of one device if given."""
-        args = ["log", f"-{limit}", "--format=%H%x09%cI%x09%s", "HEAD"]
+        """(commit, ISO date, subject) of the last commits; of one device if given, across its moves."""
         if device is not None:
-            args += ["--", self.find(device)]
+            return self._changes(self.find(device), limit)
         if self.head() is None:
             return []
         rows = []
-        for line in self._git(*args).stdout.splitlines():
+        for line in self._git("log", f"-{limit}", "--format=%H%x09%cI%x09%s", "HEAD").stdout.splitlines():
             sha, date, subject = line.split("\t", 2)
             rows.append((sha, date, subject))
         return rows
