@@ -131,8 +131,8 @@ def bench_simpul(devices: list[BenchDevice], password: str, workers: int) -> dic
     from nornir.core.inventory import ConnectionOptions, Defaults, Groups, Host, Hosts, Inventory
     from nornir.core.plugins.runners import RunnersPluginRegister
 
-    from simpul.backup import run_backup
     from simpul.core.scrub import load_scrub_rules
+    from simpul.services.backup import run_backup
     from simpul.store import GitStore
 
     rules_path = ROOT / "backup_policies" / "config_scrub.yaml"
@@ -263,22 +263,23 @@ def bench_ansible(devices: list[BenchDevice], password: str, forks: int) -> dict
 def bench_netmiko(devices: list[BenchDevice], password: str) -> dict[str, Any]:
     from netmiko import ConnectHandler
 
-    from nornir_tasks.backup import COMMANDS
+    from simpul.devices.platforms import platform
 
     ok = 0
     cpu0, t0 = _cpu(), time.monotonic()
     for d in devices:
+        spec = platform(d.platform)
         conn = ConnectHandler(
-            device_type=d.platform,
+            device_type=spec.netmiko,
             host=d.host,
             port=d.port,
             username=USER,
             password=password,
             secret=password,
         )
-        if d.platform in ("cisco_ios", "arista_eos"):
+        if spec.enable:
             conn.enable()
-        if str(conn.send_command(COMMANDS[d.platform][0], read_timeout=60)).strip():
+        if str(conn.send_command(spec.backup_commands[0], read_timeout=60)).strip():
             ok += 1
         conn.disconnect()
     wall, cpu = time.monotonic() - t0, _cpu() - cpu0

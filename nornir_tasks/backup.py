@@ -22,7 +22,7 @@ from nornir.core.task import Result, Task
 
 from simpul.core.scrub import LINUX_END, LINUX_SECTION
 from simpul.devices.outcomes import CommandTimeout, DeviceDisconnected
-from simpul.devices.platforms import PLATFORMS, PlatformSpec, platform_of, platform_slug
+from simpul.devices.platforms import PlatformSpec, platform_of
 
 DEFAULT_READ_TIMEOUT = 60.0
 
@@ -116,8 +116,3 @@ def backup_config(task: Task) -> Result:
         with contextlib.suppress(Exception):
             host.close_connection("netmiko")
     return Result(host=host, result=text, changed=False)
-
-
-# transitional names for callers not yet on the service layer (removed with simpul/backup.py)
-backup_platform = platform_slug
-COMMANDS = {slug: spec.backup_commands for slug, spec in PLATFORMS.items()}

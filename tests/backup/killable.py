@@ -2,6 +2,7 @@
 
     python -m tests.backup.killable commit-before-ref REPO N   # stalls before update-ref
     python -m tests.backup.killable commit-after-ref REPO N    # stalls while replacing files
+    python -m tests.backup.killable commit-move-after-ref REPO N  # same, moving every file
     python -m tests.backup.killable run REPO PASSWORD           # real SSH backup, devices stall
 
 Each prints "READY" (flushed) when the parent may kill it. The stalls are sleeps in this helper
@@ -32,6 +33,11 @@ def files(n: int, version: int) -> dict[str, str]:
     return {f"skpd/site/dev-{i}.cfg": content(i, version) for i in range(n)}
 
 
+def moved(n: int) -> list[str]:
+    """Where :func:`files` go when NetBox moves every device to another SKPD and site."""
+    return [f"skpd2/site2/dev-{i}.cfg" for i in range(n)]
+
+
 def commit_slowly(repo: Path, n: int, phase: str) -> None:
     store = GitStore(repo)
     real_git = store._git
@@ -45,20 +51,24 @@ def commit_slowly(repo: Path, n: int, phase: str) -> None:
 
     def slow_write(path, data, **kwargs):  # type: ignore[no-untyped-def]
         real_write(path, data, **kwargs)
-        if phase == "after-ref":
+        if phase in ("after-ref", "move-after-ref"):
             print("READY", flush=True)
             time.sleep(600)
 
     store._git = slow_git  # type: ignore[method-assign]
     git_store._atomic_write = slow_write
     with store.locked():
-        store.commit(files(n, 2), "version 2", dt.datetime.now(dt.UTC))
+        if phase == "move-after-ref":
+            new = dict(zip(moved(n), files(n, 1).values(), strict=True))
+            store.commit(new, "moved", dt.datetime.now(dt.UTC), remove=list(files(n, 1)))
+        else:
+            store.commit(files(n, 2), "version 2", dt.datetime.now(dt.UTC))
 
 
 def real_run(repo: Path, password: str) -> None:
     """Devices that answer slowly, so the kill lands while configs are being fetched."""
-    from simpul.backup import run_backup
     from simpul.core.scrub import load_scrub_rules
+    from simpul.services.backup import run_backup
     from tests.backup.conftest import ROOT, Device, make_nornir
     from tests.backup.sshdevice import TinySSHDevice
 

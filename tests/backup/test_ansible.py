@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from simpul.backup import run_backup
+from simpul.services.backup import run_backup
 from simpul.store import GitStore, read_status
 from tests.backup.conftest import ROOT, Lab, all_repo_text, git, make_nornir
 from tests.backup.sshdevice import free_port

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from simpul.backup import BackupResult, run_backup
 from simpul.cli._common import CensoringFilter
+from simpul.services.backup import BackupResult, run_backup
 from simpul.store import GitStore, backup_path, read_status
 from tests.backup.conftest import Device, Lab, all_repo_text, git, make_nornir
 from tests.backup.sshdevice import SilentPort, TinySSHDevice, free_port
@@ -99,14 +99,14 @@ def test_first_run_backs_up_every_good_device_and_isolates_each_failure(
 ) -> None:
     result = run(lab, repo, rules, extra=list(failing.values()))
     assert sorted(result.changed) == sorted(GOOD)
-    assert result.unchanged == []
+    assert result.unchanged == ()
     assert result.commit == git(repo, "rev-parse", "HEAD").strip()
     assert result.exit_code == 1
     assert result.failed == {
         "rtr-gone": "unreachable: connection refused",
         "rtr-silent": "timeout: the device did not answer in time",
-        "rtr-wrongpw": "authentication failed",
-        "rtr-cut": "disconnected mid-output",
+        "rtr-wrongpw": "auth: authentication failed",
+        "rtr-cut": "disconnected: the session closed mid-output",
         "rtr-hang": "timeout: the device stopped answering mid-command",
     }
     for dev in failing.values():
@@ -115,14 +115,17 @@ def test_first_run_backs_up_every_good_device_and_isolates_each_failure(
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"
     message = git(repo, "log", "-1", "--format=%B")
     assert message.splitlines()[0].endswith(": 6 changed, 0 unchanged, 5 failed")
-    assert "rtr-cut: disconnected mid-output" in message
+    assert "rtr-cut: disconnected: the session closed mid-output" in message
     # the layout: <skpd or _infra>/<site>/<device>.cfg
     files = sorted(git(repo, "ls-files").split())
     assert files == sorted(backup_path(n, lab.devices[n].skpd, lab.devices[n].site) for n in GOOD)
     assert "_infra/diskominfo/core-diskominfo-01.cfg" in files
     # the status record
     status = read_status(repo)
-    assert status["rtr-cut"].result == "failed" and status["rtr-cut"].reason == "disconnected mid-output"
+    assert (status["rtr-cut"].result, status["rtr-cut"].reason) == (
+        "failed",
+        "disconnected: the session closed mid-output",
+    )
     assert status["rtr-disdik"].result == "changed" and status["rtr-disdik"].last_success is not None
     assert (
         json.loads((repo / ".git" / "simpul-status.json").read_text())["devices"]["rtr-gone"]["result"]
@@ -134,7 +137,7 @@ def test_unchanged_second_run_makes_no_commit(lab: Lab, repo: Path, rules: Any, 
     head = git(repo, "rev-parse", "HEAD")
     result = run(lab, repo, rules)
     assert result.commit is None
-    assert result.changed == [] and sorted(result.unchanged) == sorted(GOOD) and result.failed == {}
+    assert result.changed == () and sorted(result.unchanged) == sorted(GOOD) and result.failed == {}
     assert git(repo, "rev-parse", "HEAD") == head
     assert git(repo, "status", "--porcelain") == ""
     assert read_status(repo)["rtr-disdik"].result == "unchanged"
@@ -148,7 +151,7 @@ def test_planted_change_shows_exactly_that_devices_diff(
         result = run(lab, repo, rules)
     finally:
         lab.book.devices["rtr-disdik"].extra = "uplink"
-    assert result.changed == ["rtr-disdik"]
+    assert result.changed == ("rtr-disdik",)
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["disdik/disdik/rtr-disdik.cfg"]
     diff = GitStore(repo).diff("rtr-disdik")
     changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
@@ -158,17 +161,21 @@ def test_planted_change_shows_exactly_that_devices_diff(
     ]
     assert "ke dist-diskominfo-02 ether3" in GitStore(repo).show("rtr-disdik")
     # the change undone on the device: the next run records the way back, again only that device
-    assert run(lab, repo, rules).changed == ["rtr-disdik"]
+    assert run(lab, repo, rules).changed == ("rtr-disdik",)
     assert "ke dist-diskominfo-02" not in GitStore(repo).show("rtr-disdik")
 
 
 @pytest.mark.parametrize(
     ("device", "mode", "reason"),
     [
-        ("rtr-dinkes", "truncated", 'truncated: the config does not end with "end"'),
-        ("rtr-dinkes", "error", "the device answered with an error (% Invalid input) instead of a config"),
-        ("rtr-disdik", "truncated", 'truncated: no "# ... by RouterOS" export header'),
-        ("rtr-flaky", "cut", "disconnected mid-output"),
+        ("rtr-dinkes", "truncated", 'bad_output: truncated: the config does not end with "end"'),
+        (
+            "rtr-dinkes",
+            "error",
+            "rejected: the device answered with an error (% Invalid input) instead of a config",
+        ),
+        ("rtr-disdik", "truncated", 'bad_output: truncated: no "# ... by RouterOS" export header'),
+        ("rtr-flaky", "cut", "disconnected: the session closed mid-output"),
     ],
 )
 def test_failed_device_keeps_its_last_good_file(
@@ -203,6 +210,6 @@ def test_no_planted_secret_anywhere_in_repo_history_or_logs(lab: Lab, repo: Path
     leaked = [s for s in lab.planted.all() if s in text]
     assert leaked == []
     log_text = "\n".join(logs.lines)
-    assert "backup of rtr-cut failed: disconnected mid-output" in log_text  # the logs were captured
+    assert "rtr-cut: disconnected: the session closed mid-output" in log_text  # the logs were captured
     assert [s for s in lab.planted.all() if s in log_text] == []
     assert git(repo, "fsck", "--strict") == ""

@@ -52,7 +52,7 @@ def _repo(tmp_path: Path) -> Path:
         {
             "rtr-disdik": DeviceStatus(device="rtr-disdik", result="changed", time=n2, last_success=n2),
             "rtr-dinkes": DeviceStatus(
-                device="rtr-dinkes", result="failed", reason="authentication failed", time=n2
+                device="rtr-dinkes", result="failed", reason="auth: authentication failed", time=n2
             ),
         }
     )
@@ -70,7 +70,7 @@ def test_diff_show_status(tmp_path: Path) -> None:
     assert proc.returncode == 1  # a device's last attempt failed
     data = json.loads(proc.stdout)
     by_name = {d["device"]: d for d in data["devices"]}
-    assert by_name["rtr-dinkes"]["reason"] == "authentication failed"
+    assert by_name["rtr-dinkes"]["reason"] == "auth: authentication failed"
     assert by_name["rtr-disdik"]["result"] == "changed"
     proc = simpul("diff", "rtr-nowhere", "--repo", repo)
     assert proc.returncode == 2 and "no backup of device 'rtr-nowhere'" in proc.stderr

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from simpul.backup import run_backup
+from simpul.services.backup import run_backup
 from simpul.store import GitStore
 from tests.backup.conftest import Device, all_repo_text, git, make_nornir
 from tests.backup.sshdevice import free_range

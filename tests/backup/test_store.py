@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from simpul.errors import InputError, StoreError
+from simpul.services.backup import BackupResult, Fetched, commit_backups
+from simpul.services.lan import last_lan_change
 from simpul.store import GitStore, read_status
 from simpul.store.git_store import DeviceStatus
 from tests.backup import killable
@@ -191,3 +193,112 @@ def test_kill_9_of_a_real_backup_run_mid_fetch(tmp_path: Path) -> None:
         assert (store.root / path).read_text() == text
     with store.locked():  # the lock died with the process
         assert git(store.root, "status", "--porcelain") == ""
+
+
+# -- a device moved in NetBox: one file, the whole history ----------------------------------------
+
+OLD = "disdik/disdik/rtr-x.cfg"
+NEW = "dinkes/dinkes/rtr-x.cfg"
+CONFIG = "".join(f"interface ether{i}\n comment port-{i}\n" for i in range(30))
+
+
+def _run(store: GitStore, day: int, *fetched: Fetched) -> BackupResult:
+    with store.locked():
+        return commit_backups(store, fetched, night(day))
+
+
+def test_a_move_is_a_rename_in_the_same_commit_as_the_new_content(tmp_path: Path) -> None:
+    store = GitStore(tmp_path / "repo")
+    first = _run(store, 20, Fetched("rtr-x", OLD, CONFIG), Fetched("rtr-y", "disdik/disdik/rtr-y.cfg", "y\n"))
+    moved = _run(
+        store,
+        21,
+        Fetched("rtr-x", NEW, CONFIG + "ip dns\n"),
+        Fetched("rtr-y", "disdik/disdik/rtr-y.cfg", "y\n"),
+    )
+    assert moved.moved == {"rtr-x": (OLD, NEW)} and moved.changed == ("rtr-x",)
+    assert moved.unchanged == ("rtr-y",) and moved.stale == {}
+    assert git(store.root, "ls-files").split() == [NEW, "disdik/disdik/rtr-y.cfg"]
+    assert not (store.root / OLD).exists() and (store.root / NEW).read_text() == CONFIG + "ip dns\n"
+    assert git(store.root, "status", "--porcelain") == ""
+    assert git(store.root, "diff-tree", "-r", "-M", "--name-status", "--format=", "HEAD").split()[1:] == [
+        OLD,
+        NEW,
+    ]  # R<similarity> old new: git sees the rename
+    follow = git(store.root, "log", "--follow", "--format=%H", "--", NEW).split()
+    assert follow == [moved.commit, first.commit]
+    message = git(store.root, "log", "-1", "--format=%B")
+    assert f"rtr-x: {OLD} -> {NEW}" in message and "changed: rtr-x" in message
+    # the history commands find it by name, before and after the move
+    assert [sha for sha, _, _ in store.log("rtr-x")] == [moved.commit, first.commit]
+    assert store.show("rtr-x") == CONFIG + "ip dns\n"
+    assert store.show("rtr-x", at=first.commit) == CONFIG  # read from its old path
+    diff = store.diff("rtr-x")
+    assert f"rename from {OLD}" in diff and f"rename to {NEW}" in diff and "+ip dns" in diff
+    assert "+ip dns" in store.diff("rtr-x", since=first.commit)
+    status = read_status(store.root)["rtr-x"]
+    assert (status.path, status.result) == (NEW, "changed")
+    # moved back: still one file, three commits in its history
+    back = _run(store, 22, Fetched("rtr-x", OLD, CONFIG + "ip dns\n"))
+    assert back.moved == {"rtr-x": (NEW, OLD)} and "rtr-x.cfg" not in git(store.root, "ls-files", "dinkes")
+    assert len(git(store.root, "log", "--follow", "--format=%H", "--", OLD).split()) == 3
+    assert last_lan_change(store.root, ["rtr-x"]) == dt.date(2026, 11, 22)
+
+
+def test_a_failed_device_that_moved_keeps_its_last_good_file_where_it_is(tmp_path: Path) -> None:
+    store = GitStore(tmp_path / "repo")
+    _run(store, 20, Fetched("rtr-x", OLD, CONFIG))
+    head = store.head()
+    result = _run(store, 21, Fetched("rtr-x", NEW, reason="timeout: the device did not answer in time"))
+    assert result.commit is None and result.moved == {} and store.head() == head
+    assert (store.root / OLD).read_text() == CONFIG and not (store.root / NEW).exists()
+    status = read_status(store.root)["rtr-x"]
+    assert (status.result, status.path, status.last_success) == ("failed", OLD, night(20))
+    # its next good backup moves it
+    assert _run(store, 22, Fetched("rtr-x", NEW, CONFIG)).moved == {"rtr-x": (OLD, NEW)}
+
+
+def test_a_repo_with_two_files_for_one_device_is_repaired_by_the_next_run(tmp_path: Path) -> None:
+    """What simpul before the fix left after a move: the old file stayed, a new one was added."""
+    store = GitStore(tmp_path / "repo")
+    store.commit({OLD: CONFIG, "a/s/sw-01.cfg": "sw old\n"}, "night 1", night(19))
+    store.commit({NEW: CONFIG + "ip dns\n", "b/t/sw-01.cfg": "sw new\n"}, "night 2", night(20))
+    # no longer "ambiguous": the newest file answers
+    assert store.find("rtr-x") == NEW and store.show("rtr-x") == CONFIG + "ip dns\n"
+    assert store.show("sw-01") == "sw new\n"
+    # rtr-x backed up (unchanged), sw-01 failed: both keep only their newest file
+    result = _run(
+        store,
+        21,
+        Fetched("rtr-x", NEW, CONFIG + "ip dns\n"),
+        Fetched("sw-01", "b/t/sw-01.cfg", reason="auth: authentication failed"),
+    )
+    assert result.commit is not None and result.moved == {}
+    assert result.stale == {"rtr-x": (OLD,), "sw-01": ("a/s/sw-01.cfg",)}
+    assert git(store.root, "ls-files").split() == ["b/t/sw-01.cfg", NEW]
+    assert git(store.root, "show", "--name-status", "--format=", "HEAD").split() == [
+        "D",
+        "a/s/sw-01.cfg",
+        "D",
+        OLD,
+    ]
+    message = git(store.root, "log", "-1", "--format=%B")
+    assert "removed stale duplicates" in message
+    assert f"{OLD} (kept {NEW})" in message and "a/s/sw-01.cfg (kept b/t/sw-01.cfg)" in message
+    assert not (store.root / "a").exists()  # no empty directories left behind
+    # the repair is no change of the device's config: its history is its two real versions
+    assert [subject for _, _, subject in store.log("rtr-x")] == ["night 2", "night 1"]
+    assert _run(store, 22, Fetched("rtr-x", NEW, CONFIG + "ip dns\n")).commit is None
+
+
+def test_kill_9_mid_move_leaves_one_file_per_device(tmp_path: Path) -> None:
+    n = 20
+    store = _prepared(tmp_path, n)
+    _kill(_spawn("commit-move-after-ref", str(store.root), str(n)))
+    _assert_sound(store)
+    with store.locked():  # the next run: the working tree is HEAD's, the old paths are gone
+        pass
+    assert sorted(p.relative_to(store.root).as_posix() for p in store.root.glob("*/*/*.cfg")) == sorted(
+        killable.moved(n)
+    )
+    assert git(store.root, "status", "--porcelain", "--untracked-files=all") == ""
