@@ -355,8 +355,9 @@ class GitStore:
         """The path of a device's backup at ``rev`` (by name; case-insensitive if no exact match),
         or None. Where an old repo holds several, the newest."""
         wanted = device_file(device)
-        paths = [p for p in self.blobs_at(rev) if file_of(p) == wanted] or [
-            p for p in self.blobs_at(rev) if file_of(p).lower() == wanted.lower()
+        present = list(self.blobs_at(rev))
+        paths = [p for p in present if file_of(p) == wanted] or [
+            p for p in present if file_of(p).lower() == wanted.lower()
         ]
         if len(paths) > 1:
             log.warning(
