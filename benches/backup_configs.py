@@ -132,11 +132,12 @@ def bench_simpul(devices: list[BenchDevice], password: str, workers: int) -> dic
     from nornir.core.plugins.runners import RunnersPluginRegister
 
     from simpul.core.scrub import load_scrub_rules
+    from simpul.devices.platforms import scrub_families
     from simpul.services.backup import run_backup
     from simpul.store import GitStore
 
     rules_path = ROOT / "backup_policies" / "config_scrub.yaml"
-    rules = load_scrub_rules(rules_path.read_text(), str(rules_path))
+    rules = load_scrub_rules(rules_path.read_text(), str(rules_path), scrub_families())
     defaults = Defaults(username=USER, password=password)
     hosts = Hosts()
     for d in devices:

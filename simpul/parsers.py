@@ -3,9 +3,9 @@
 Where ntc-templates (shipped with netmiko) already parses a command, it is used; the rest (RouterOS
 ``/interface print`` and ``/interface vlan print``, Linux ``ip -j`` and ``lldpcli -f json0``) are
 parsed here. Every parser is a pure function of the text (the TextFSM templates are package data),
-and ``PARSERS`` names them by platform and command: ``tests/lan/parsers/<platform>/<command>/<case>/``
-holds real device output (``input.txt``) and the expected result (``expected.json``), discovered
-automatically.
+and the collect steps of the platform table (``simpul.devices.platforms``) say which command each
+one reads: ``tests/lan/parsers/<platform>/<step>/<case>/`` holds real device output (``input.txt``)
+and the expected result (``expected.json``), discovered automatically.
 
 Shapes (lists of dicts, keys always present):
 
@@ -27,7 +27,6 @@ import ipaddress
 import json
 import re
 import threading
-from collections.abc import Callable
 from typing import Any, TypedDict
 
 from netutils.interface import canonical_interface_name
@@ -431,44 +430,3 @@ def parse_lldpcli_json0(text: str) -> list[Neighbor]:
                 )
             )
     return out
-
-
-# --- the registry the directory-convention tests walk ---------------------------------------------
-
-PARSERS: dict[tuple[str, str], tuple[str, Callable[[str], Any]]] = {
-    ("cisco_ios", "show_vlan_brief"): ("show vlan brief", parse_ios_vlan_brief),
-    ("arista_eos", "show_version"): ("show version", parse_eos_version),
-    ("arista_eos", "show_hostname"): ("show hostname", parse_eos_hostname),
-    ("arista_eos", "show_interfaces"): ("show interfaces", parse_eos_interfaces),
-    ("arista_eos", "show_vlan"): ("show vlan", parse_eos_vlan),
-    ("arista_eos", "show_lldp_neighbors_detail"): ("show lldp neighbors detail", parse_eos_lldp_detail),
-    ("mikrotik_routeros", "interface_print"): ("/interface print", parse_mikrotik_interfaces),
-    ("mikrotik_routeros", "interface_vlan_print"): ("/interface vlan print", parse_mikrotik_vlans),
-    ("mikrotik_routeros", "ip_address_print"): ("/ip address print", parse_mikrotik_addresses),
-    ("mikrotik_routeros", "ip_neighbor_print_detail"): (
-        "/ip neighbor print detail",
-        parse_mikrotik_neighbors,
-    ),
-    ("mikrotik_routeros", "system_identity_print"): ("/system identity print", parse_mikrotik_identity),
-    ("mikrotik_routeros", "system_routerboard_print"): (
-        "/system routerboard print",
-        parse_mikrotik_routerboard,
-    ),
-    ("linux", "ip_link"): ("ip -j link", parse_ip_link),
-    ("linux", "ip_addr"): ("ip -j addr", parse_ip_addr),
-    ("linux", "lldpcli_json0"): ("lldpcli show neighbors -f json0", parse_lldpcli_json0),
-}
-
-
-def command_of(platform: str, slug: str) -> str:
-    """The command a parser reads, by platform and directory name.
-
-    >>> command_of("mikrotik_routeros", "ip_neighbor_print_detail")
-    '/ip neighbor print detail'
-    """
-    return PARSERS[(platform, slug)][0]
-
-
-def parse(platform: str, slug: str, text: str) -> Any:
-    """Run the parser registered for (platform, command directory name)."""
-    return PARSERS[(platform, slug)][1](text)

@@ -30,14 +30,14 @@ Examples:
     enable secret 9 <removed>
     end
     <BLANKLINE>
-    >>> check_complete("cisco_ios", "hostname r1\\ninterface Gi0/1\\n")
-    'truncated: the config does not end with "end"'
+    >>> check_complete("hostname r1\\ninterface Gi0/1\\n", ConfigShape(end="end"))
+    Incomplete(category='bad_output', message='truncated: the last line is not "end"')
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, cast
@@ -51,7 +51,6 @@ from simpul.errors import InputError
 
 SECRET_MASK = "<removed>"
 VOLATILE_MASK = "<masked>"
-KNOWN_PLATFORMS = ("all", "cisco_ios", "arista_eos", "mikrotik_routeros", "linux")
 RuleKind = Literal["secret", "volatile"]
 RULE_KINDS: tuple[RuleKind, ...] = ("secret", "volatile")
 
@@ -132,6 +131,7 @@ class _Where:
 
     source: str
     lines: LineIndex
+    families: tuple[str, ...]  # the platform sections a rules file may have ("all" and each family)
 
     def error(self, message: str, path: YamlPath, hint: str | None = None) -> InputError:
         return InputError(
@@ -139,8 +139,11 @@ class _Where:
         )
 
 
-def load_scrub_rules(text: str, source: str) -> ScrubRules:
+def load_scrub_rules(text: str, source: str, families: Collection[str] = ()) -> ScrubRules:
     """Parse and validate a scrub rules file; errors name the file, the line and the field.
+
+    ``families``: the platform sections allowed (the scrub families of the platform table);
+    ``all`` is always allowed; empty: any name (for a file checked before the table is known).
 
     Examples:
         >>> load_scrub_rules('''version: 1
@@ -164,7 +167,7 @@ def load_scrub_rules(text: str, source: str) -> ScrubRules:
     data, lines = load_yaml_with_lines(
         text, source, hint="fix the YAML syntax (quote regexes with single quotes)"
     )
-    where = _Where(source, lines)
+    where = _Where(source, lines, ("all", *families) if families else ())
     platforms = _platforms_section(data, where)
     return ScrubRules(
         source=source,
@@ -192,8 +195,8 @@ def _platforms_section(data: Any, where: _Where) -> dict[str, Any]:
 def _platform_rules(plat: str, body: Any, where: _Where) -> PlatformRules:
     """One platform's section: its ``section_start`` and its secret then volatile rules."""
     ppath: YamlPath = ("platforms", plat)
-    if plat not in KNOWN_PLATFORMS:
-        raise where.error(f"unknown platform {plat!r}", ppath, hint="one of " + ", ".join(KNOWN_PLATFORMS))
+    if where.families and plat not in where.families:
+        raise where.error(f"unknown platform {plat!r}", ppath, hint="one of " + ", ".join(where.families))
     body = {} if body is None else body  # an empty platform section is allowed
     if not isinstance(body, dict):
         raise where.error("a platform must map to `secret`, `volatile` and optional `section_start`", ppath)
@@ -355,44 +358,60 @@ def scrub(config: str, platform: str, rules: ScrubRules) -> str:
     return text
 
 
-def check_complete(platform: str, config: str) -> str | None:
-    """Why ``config`` cannot be a backup (cut off, empty, an error message), or None if complete.
+@dataclass(frozen=True)
+class ConfigShape:
+    """What a complete config of a platform looks like (a field of its ``PlatformSpec``)."""
 
-    Reasons never quote the config, so they can never carry a secret.
+    end: str | None = None  # its last line
+    header: str | None = None  # a regex one of its first three lines matches
+    header_name: str = ""  # how a reason names the header
+    continuation: str | None = None  # a line ending in this continues on the next
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """Why a fetched text is no backup: ``rejected`` (the device answered with an error) or
+    ``bad_output`` (cut off, empty). The message never quotes the text, so it never holds a secret."""
+
+    category: Literal["rejected", "bad_output"]
+    message: str
+
+
+def check_complete(config: str, shape: ConfigShape) -> Incomplete | None:
+    """Why ``config`` cannot be a backup, or None if it is complete.
 
     Examples:
-        >>> check_complete("cisco_ios", "hostname r1\\n!\\nend\\n") is None
+        >>> ios = ConfigShape(end="end")
+        >>> check_complete("hostname r1\\n!\\nend\\n", ios) is None
         True
-        >>> check_complete("arista_eos", "   \\n")
-        'empty output'
-        >>> check_complete("cisco_ios", "show running-config\\n% Invalid input detected at '^' marker.\\n")
+        >>> check_complete("   \\n", ios)
+        Incomplete(category='bad_output', message='empty output')
+        >>> check_complete("show running-config\\n% Invalid input detected at '^' marker.\\n", ios).message
         'the device answered with an error (% Invalid input) instead of a config'
-        >>> check_complete("mikrotik_routeros", "/system identity\\nset name=rtr-disdik\\n")
-        'truncated: no "# ... by RouterOS" export header'
-        >>> cut = "# 2026-11-23 08:00:00 by RouterOS 7.16\\n/ip address\\nadd \\\\\\n"
-        >>> check_complete("mikrotik_routeros", cut)
-        'truncated: the export ends inside a continued line'
-        >>> check_complete("linux", "### ip -br addr\\nlo UNKNOWN 127.0.0.1/8\\n")
-        'truncated: the command list did not finish (no "### end")'
+        >>> ros = ConfigShape(header=r"^# .* by RouterOS\\b", header_name="# ... by RouterOS",
+        ...                   continuation="\\\\")
+        >>> check_complete("/system identity\\nset name=rtr-disdik\\n", ros).message
+        'truncated: no "# ... by RouterOS" header'
+        >>> check_complete("# 2026-11-23 08:00:00 by RouterOS 7.16\\n/ip address\\nadd \\\\\\n", ros).message
+        'truncated: the text ends inside a continued line'
+        >>> check_complete("### ip -br addr\\nlo UNKNOWN 127.0.0.1/8\\n", ConfigShape(end="### end")).message
+        'truncated: the last line is not "### end"'
     """
     lines = [line.rstrip() for line in config.replace("\r\n", "\n").split("\n")]
     body = [line for line in lines if line.strip()]
     if not body:
-        return "empty output"
+        return Incomplete("bad_output", "empty output")
     for line in body:
         stripped = line.lstrip()
         for marker in CLI_ERROR_MARKERS:
             if stripped.startswith(marker):
-                return f"the device answered with an error ({marker}) instead of a config"
+                message = f"the device answered with an error ({marker}) instead of a config"
+                return Incomplete("rejected", message)
     last = body[-1].strip()
-    if platform in ("cisco_ios", "arista_eos"):
-        if last != "end":
-            return 'truncated: the config does not end with "end"'
-    elif platform == "mikrotik_routeros":
-        if not any(re.match(r"^# .* by RouterOS\b", line) for line in body[:3]):
-            return 'truncated: no "# ... by RouterOS" export header'
-        if last.endswith("\\"):
-            return "truncated: the export ends inside a continued line"
-    elif platform == "linux" and last != LINUX_END:
-        return f'truncated: the command list did not finish (no "{LINUX_END}")'
+    if shape.header and not any(re.match(shape.header, line) for line in body[:3]):
+        return Incomplete("bad_output", f'truncated: no "{shape.header_name or shape.header}" header')
+    if shape.continuation and last.endswith(shape.continuation):
+        return Incomplete("bad_output", "truncated: the text ends inside a continued line")
+    if shape.end is not None and last != shape.end:
+        return Incomplete("bad_output", f'truncated: the last line is not "{shape.end}"')
     return None

@@ -11,7 +11,7 @@ picks them for the platforms a Pemda runs.
 
 Examples:
     >>> p = platform("cisco_ios")
-    >>> p.netmiko, p.napalm, p.ansible_network_os, p.config_end
+    >>> p.netmiko, p.napalm, p.ansible_network_os, p.config_shape.end
     ('cisco_ios', 'ios', 'cisco.ios.ios', 'end')
     >>> platform("mikrotik_routeros").backup_commands, platform("mikrotik_routeros").newline
     (('/export',), '\\r')
@@ -26,12 +26,13 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from netutils.lib_mapper import ANSIBLE_LIB_MAPPER_REVERSE, NAPALM_LIB_MAPPER_REVERSE
 
 from simpul import parsers as p
+from simpul.core.scrub import ConfigShape
 from simpul.errors import InputError
 
 # What a collect step's parsed output fills in the device state ("*": a dict of several keys).
@@ -85,7 +86,7 @@ class PlatformSpec:
     backup_commands: tuple[str, ...]
     enable: bool = False  # enter enable mode before reading
     newline: str | None = None  # what Enter sends; None: netmiko's RETURN for the platform
-    config_end: str | None = None  # the last line of a complete config
+    config_shape: ConfigShape = field(default_factory=ConfigShape)  # what a complete config looks like
     collect_via: Literal["netmiko", "napalm"] = "netmiko"
     collect: tuple[CollectStep, ...] = ()
     neighbour_protocol: Literal["lldp", "mndp", "cdp"] = "lldp"
@@ -143,7 +144,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
             simulated=True,
             backup_commands=("show running-config",),
             enable=True,
-            config_end="end",
+            config_shape=ConfigShape(end="end"),
             collect_via="napalm",  # facts, interfaces, interfaces_ip, lldp_neighbors_detail; then:
             collect=(CollectStep("show_vlan_brief", "show vlan brief", p.parse_ios_vlan_brief, "vlans"),),
             bandwidth_target="ios",
@@ -161,7 +162,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
             simulated=True,
             backup_commands=("show running-config",),
             enable=True,
-            config_end="end",
+            config_shape=ConfigShape(end="end"),
             collect=(
                 CollectStep("show_version", "show version", p.parse_eos_version, "facts"),
                 CollectStep("show_hostname", "show hostname", p.parse_eos_hostname, "facts"),
@@ -190,6 +191,9 @@ PLATFORMS: dict[str, PlatformSpec] = {
             # a bare CR, what its terminal gets from an Enter key: with CR LF some CLIs run an empty
             # second command whose echo and prompt land in the middle of the output
             newline="\r",
+            config_shape=ConfigShape(
+                header=r"^# .* by RouterOS\b", header_name="# ... by RouterOS", continuation="\\"
+            ),
             collect=(
                 CollectStep(
                     "system_identity_print", "/system identity print", p.parse_mikrotik_identity, "facts"
@@ -226,7 +230,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
             ansible_connection="ssh",
             simulated=False,
             backup_commands=LINUX_BACKUP_COMMANDS,
-            config_end="### end",
+            config_shape=ConfigShape(end="### end"),
             collect=(
                 CollectStep("hostname", "hostname", _line, "facts"),
                 CollectStep(
@@ -270,6 +274,15 @@ def platform_slug(host: Any) -> str:
 def platform_of(host: Any) -> PlatformSpec:
     """The spec of a Nornir host (see :func:`platform_slug`)."""
     return platform(platform_slug(host))
+
+
+def scrub_families() -> tuple[str, ...]:
+    """The platform sections a scrub rules file may have.
+
+    >>> scrub_families()
+    ('cisco_ios', 'arista_eos', 'mikrotik_routeros', 'linux')
+    """
+    return tuple(dict.fromkeys(spec.scrub_family for spec in PLATFORMS.values()))
 
 
 def parser_registry() -> dict[tuple[str, str], tuple[str, Callable[[str], Any]]]:

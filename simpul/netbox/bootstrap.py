@@ -1,7 +1,8 @@
 """``simpul netbox bootstrap``: everything simpul needs in a NetBox, created idempotently.
 
 The tenant group ``skpd``; the SKPD custom fields on Tenant; the device roles; the manufacturers
-and platforms of the one platform table (``simpul.devices.platforms``); the tags simpul puts on what it manages.
+and platforms of the one platform table (``simpul.devices.platforms``); the tags simpul puts on
+what it manages.
 
 NetBox 4.0 moved ``napalm_driver``/``napalm_args`` off Platform into the netbox-napalm-plugin, so
 each platform's driver mapping (napalm driver, netmiko device_type, ansible_network_os) is stored
@@ -17,8 +18,8 @@ from typing import Any
 
 import pynetbox
 
-from simpul.netbox.upsert import Counts, Upserter
 from simpul.devices.platforms import PLATFORMS, PlatformSpec
+from simpul.netbox.upsert import Counts, Upserter
 
 TENANT_GROUP = {"name": "SKPD", "slug": "skpd", "description": "Satuan Kerja Perangkat Daerah"}
 

@@ -37,7 +37,7 @@ from paramiko.ssh_exception import AuthenticationException
 
 from simpul.core.scrub import LINUX_END, LINUX_SECTION, ScrubRules, check_complete, load_scrub_rules, scrub
 from simpul.devices.outcomes import DeviceDisconnected, DeviceOutcome, failure_reason
-from simpul.devices.platforms import PlatformSpec, UnsupportedPlatform, platform, platform_of
+from simpul.devices.platforms import PlatformSpec, UnsupportedPlatform, platform, platform_of, scrub_families
 from simpul.errors import DeviceError, InputError
 from simpul.inventory import Filters
 from simpul.settings import Settings, censor, load_settings
@@ -194,7 +194,7 @@ def load_rules(settings: Settings, path: Path | None = None) -> ScrubRules:
             field="--rules",
             hint=f"give --rules FILE or restore {RULES_FILE}",
         ) from None
-    return load_scrub_rules(text, str(path))
+    return load_scrub_rules(text, str(path), scrub_families())
 
 
 def repo_path(settings: Settings, repo: Path | None) -> Path:
@@ -269,11 +269,9 @@ def process_config(
     ``secrets`` (the device credentials from settings) are a last safety belt: if a rule missed
     one, it is censored rather than committed.
     """
-    problem = check_complete(spec.scrub_family, raw)
+    problem = check_complete(raw, spec.config_shape)
     if problem is not None:
-        # check_complete's own words; an error marker means the device refused the command
-        category = "rejected" if problem.startswith("the device answered with an error") else "bad_output"
-        reason = DeviceError(category, problem, device=name).reason
+        reason = DeviceError(problem.category, problem.message, device=name).reason
         log.warning("backup of %s failed: %s", name, reason)
         return None, reason
     text = scrub(raw, spec.scrub_family, rules)

@@ -287,9 +287,10 @@ def make_nornir(devices: list[Device], password: str, workers: int = 10, timeout
 @pytest.fixture(scope="session")
 def rules() -> Any:
     from simpul.core.scrub import load_scrub_rules
+    from simpul.devices.platforms import scrub_families
 
     path = ROOT / "backup_policies" / "config_scrub.yaml"
-    return load_scrub_rules(path.read_text(), str(path.relative_to(ROOT)))
+    return load_scrub_rules(path.read_text(), str(path.relative_to(ROOT)), scrub_families())
 
 
 @pytest.fixture()

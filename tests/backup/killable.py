@@ -68,12 +68,13 @@ def commit_slowly(repo: Path, n: int, phase: str) -> None:
 def real_run(repo: Path, password: str) -> None:
     """Devices that answer slowly, so the kill lands while configs are being fetched."""
     from simpul.core.scrub import load_scrub_rules
+    from simpul.devices.platforms import scrub_families
     from simpul.services.backup import run_backup
     from tests.backup.conftest import ROOT, Device, make_nornir
     from tests.backup.sshdevice import TinySSHDevice
 
     rules_path = ROOT / "backup_policies" / "config_scrub.yaml"
-    rules = load_scrub_rules(rules_path.read_text(), str(rules_path))
+    rules = load_scrub_rules(rules_path.read_text(), str(rules_path), scrub_families())
 
     def answer(i: int) -> Callable[[], str]:
         return lambda: content(i, 3)

@@ -168,13 +168,13 @@ def test_planted_change_shows_exactly_that_devices_diff(
 @pytest.mark.parametrize(
     ("device", "mode", "reason"),
     [
-        ("rtr-dinkes", "truncated", 'bad_output: truncated: the config does not end with "end"'),
+        ("rtr-dinkes", "truncated", 'bad_output: truncated: the last line is not "end"'),
         (
             "rtr-dinkes",
             "error",
             "rejected: the device answered with an error (% Invalid input) instead of a config",
         ),
-        ("rtr-disdik", "truncated", 'bad_output: truncated: no "# ... by RouterOS" export header'),
+        ("rtr-disdik", "truncated", 'bad_output: truncated: no "# ... by RouterOS" header'),
         ("rtr-flaky", "cut", "disconnected: the session closed mid-output"),
     ],
 )

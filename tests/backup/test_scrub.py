@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from simpul.core.scrub import check_complete, load_scrub_rules, scrub
+from simpul.devices.platforms import platform as spec_of
+from simpul.devices.platforms import scrub_families
 from simpul.errors import InputError
 from tests.backup.conftest import ROOT
 
@@ -165,13 +167,13 @@ def test_shipped_rules_follow_the_schema() -> None:
     ],
 )
 def test_shipped_rules(platform: str, sent: str, received: str) -> None:
-    rules = load_scrub_rules(RULES.read_text(), str(RULES))
+    rules = load_scrub_rules(RULES.read_text(), str(RULES), scrub_families())
     assert scrub(sent, platform, rules) == received + "\n"
 
 
 def _error(text: str) -> InputError:
     with pytest.raises(InputError) as info:
-        load_scrub_rules(text, "backup_policies/bad.yaml")
+        load_scrub_rules(text, "backup_policies/bad.yaml", scrub_families())
     return info.value
 
 
@@ -244,7 +246,7 @@ def test_malformed_rules_name_file_line_and_field(
     ("platform", "config", "reason"),
     [
         ("cisco_ios", "hostname r1\n!\nend\n", None),
-        ("cisco_ios", "hostname r1\ninterface Gi0/1\n", 'truncated: the config does not end with "end"'),
+        ("cisco_ios", "hostname r1\ninterface Gi0/1\n", 'truncated: the last line is not "end"'),
         ("arista_eos", "hostname d1\nend", None),
         ("cisco_ios", "", "empty output"),
         (
@@ -256,7 +258,7 @@ def test_malformed_rules_name_file_line_and_field(
         (
             "mikrotik_routeros",
             "/system identity\nset name=r",
-            'truncated: no "# ... by RouterOS" export header',
+            'truncated: no "# ... by RouterOS" header',
         ),
         (
             "mikrotik_routeros",
@@ -264,14 +266,17 @@ def test_malformed_rules_name_file_line_and_field(
             "the device answered with an error (bad command name) instead of a config",
         ),
         ("linux", "### hostname\nh\n### end\n", None),
-        ("linux", "### hostname\nh\n", 'truncated: the command list did not finish (no "### end")'),
+        ("linux", "### hostname\nh\n", 'truncated: the last line is not "### end"'),
     ],
 )
 def test_check_complete(platform: str, config: str, reason: str | None) -> None:
-    assert check_complete(platform, config) == reason
+    problem = check_complete(config, spec_of(platform).config_shape)
+    assert (problem.message if problem else None) == reason
+    if problem is not None:
+        assert problem.category == ("rejected" if "answered with an error" in reason else "bad_output")
 
 
 def test_reasons_never_quote_the_config() -> None:
     config = "enable secret 9 Leak-Me\n% Invalid input Leak-Me"
-    reason = check_complete("cisco_ios", config)
-    assert reason is not None and not re.search("Leak-Me", reason)
+    problem = check_complete(config, spec_of("cisco_ios").config_shape)
+    assert problem is not None and not re.search("Leak-Me", problem.message)

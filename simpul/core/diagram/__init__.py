@@ -1,6 +1,6 @@
 """Submitted SKPD LAN diagrams: YAML and draw.io readers and writers (pure: text in, text out).
 
-Reading a file is the caller's job (``simpul.cli.diagram.load_diagram``); these functions take the
+Reading a file is the caller's job (``simpul.services.diagram.load_diagram``); these functions take the
 text and the name to report errors against.
 
 Examples:
