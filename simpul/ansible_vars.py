@@ -1,4 +1,4 @@
-"""Ansible group vars generated from the one platform map (``simpul.platforms``).
+"""Ansible group vars generated from the one platform map (``simpul.devices.platforms``).
 
 ``inventory/group_vars/platform_<slug>.yml`` are generated, not written by hand, so Nornir and
 Ansible cannot drift apart; a test fails when a tracked file differs from what this produces.

@@ -46,7 +46,7 @@ from simpul.netbox.bootstrap import (
     platform_manufacturer,
 )
 from simpul.netbox.upsert import Counts, Upserter, keyed
-from simpul.platforms import PLATFORMS
+from simpul.devices.platforms import PLATFORMS
 
 log = logging.getLogger(__name__)
 
