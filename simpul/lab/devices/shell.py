@@ -147,29 +147,40 @@ class LabShell(CMDShell):  # type: ignore[misc]
 
     # -- dispatch ------------------------------------------------------------------------
     def handle(self, line: str) -> bool:
-        if self.pending == "password":
-            self.pending = None
-            if line == self.device.password:
-                self.mode = ENABLE
-            else:
-                self.writeline("% Access denied")
-            return False
-        if self.pending == "copy":
-            self.pending = None
-            self.writeline(self.device.cmd_write_memory(self.base_prompt, self.prompt, "copy"))
+        """One line typed at the prompt; True ends the session."""
+        if self.pending:
+            self._answer_pending(line)
             return False
         if not line:
             return False
         if self.ros:
             return self.handle_ros(line)
         if self.mode in _CONFIG_MODES:
-            if line.split(maxsplit=1)[0] in ("do",) and len(line.split()) > 1:
-                self.run_exec(line.split(None, 1)[1], privileged=True)
-                return False
-            out, self.mode, self.context = self.device.configure(line, self.mode, self.context)
-            if out:
-                self.writeline(out)
+            self._handle_config(line)
             return False
+        return self._handle_exec(line)
+
+    def _answer_pending(self, line: str) -> None:
+        """The answer to the question the last command asked (enable password, copy destination)."""
+        pending, self.pending = self.pending, None
+        if pending == "password":
+            if line == self.device.password:
+                self.mode = ENABLE
+            else:
+                self.writeline("% Access denied")
+        elif pending == "copy":
+            self.writeline(self.device.cmd_write_memory(self.base_prompt, self.prompt, "copy"))
+
+    def _handle_config(self, line: str) -> None:
+        if line.split(maxsplit=1)[0] == "do" and len(line.split()) > 1:
+            self.run_exec(line.split(None, 1)[1], privileged=True)
+            return
+        out, self.mode, self.context = self.device.configure(line, self.mode, self.context)
+        if out:
+            self.writeline(out)
+
+    def _handle_exec(self, line: str) -> bool:
+        """User or privileged EXEC mode: session and mode commands, else a show command."""
         words = line.split()
         first = words[0].lower()
         if first in ("exit", "logout", "quit"):
@@ -177,33 +188,35 @@ class LabShell(CMDShell):  # type: ignore[misc]
         if "enable".startswith(first) and len(first) >= 2 and len(words) == 1:
             if self.mode == USER:
                 self.pending = "password"
-            return False
-        if first == "disable":
+        elif first == "disable":
             self.mode = USER
-            return False
-        if (
+        elif (
             "configure".startswith(first)
             and len(first) >= 4
             and (len(words) == 1 or "terminal".startswith(words[1].lower()))
         ):
-            if self.mode != ENABLE:
-                self.writeline(self.device_invalid())
-                return False
-            self.mode, self.context = CONFIG, ""
-            if not isinstance(self.device, RouterOsState) and self.device.platform == "cisco_ios":
-                self.writeline("Enter configuration commands, one per line.  End with CNTL/Z.")
-            return False
-        if first == "copy" and len(words) == 3 and "running-config".startswith(words[1]):
-            if self.mode != ENABLE or not "startup-config".startswith(words[2]):
-                self.writeline(self.device_invalid())
-                return False
-            if self.device.platform == "cisco_ios":
-                self.pending = "copy"  # IOS asks for the destination; EOS copies at once
-            else:
-                self.writeline(self.device.cmd_write_memory(self.base_prompt, self.prompt, line))
-            return False
-        self.run_exec(line, privileged=self.mode == ENABLE)
+            self._enter_config()
+        elif first == "copy" and len(words) == 3 and "running-config".startswith(words[1]):
+            self._copy_running(line, words)
+        else:
+            self.run_exec(line, privileged=self.mode == ENABLE)
         return False
+
+    def _enter_config(self) -> None:
+        if self.mode != ENABLE:
+            self.writeline(self.device_invalid())
+            return
+        self.mode, self.context = CONFIG, ""
+        if not isinstance(self.device, RouterOsState) and self.device.platform == "cisco_ios":
+            self.writeline("Enter configuration commands, one per line.  End with CNTL/Z.")
+
+    def _copy_running(self, line: str, words: list[str]) -> None:
+        if self.mode != ENABLE or not "startup-config".startswith(words[2]):
+            self.writeline(self.device_invalid())
+        elif self.device.platform == "cisco_ios":
+            self.pending = "copy"  # IOS asks for the destination; EOS copies at once
+        else:
+            self.writeline(self.device.cmd_write_memory(self.base_prompt, self.prompt, line))
 
     def device_invalid(self) -> str:
         return str(self.commands["_default_"]["output"])

@@ -206,14 +206,10 @@ class IosLikeState(DeviceState):
     """Config-mode grammar shared by Cisco IOS and Arista EOS (interfaces, VLANs, global lines)."""
 
     def configure(self, line: str, mode: str, context: str) -> tuple[str, str, str]:
+        """One config-mode line: (output, next mode, next context), as the device would take it."""
         words = line.split()
-        cfg = self.running
-        if line in ("end",):
-            return "", ENABLE, ""
-        if line == "exit":
-            if mode == CONFIG_PMAP_C:
-                return "", CONFIG_PMAP, context.partition("\x1f")[0]
-            return "", (CONFIG if mode in (CONFIG_IF, CONFIG_VLAN, *SECTION_MODES) else ENABLE), ""
+        if line in ("end", "exit"):
+            return self._leave(line, mode, context)
         if mode in SECTION_MODES:
             handled = self._configure_section(line, mode, context)
             if handled is not None:
@@ -221,14 +217,37 @@ class IosLikeState(DeviceState):
             mode, context = CONFIG, ""  # not a sub-mode command: IOS tries it as a global one
         section = self._section_mode(words)
         if section is not None:
-            if line not in cfg.extra:
-                cfg.extra.append(line)
-                self.touch()
-            cfg.sections.setdefault(line, {})
+            self._keep_line(line)
+            self.running.sections.setdefault(line, {})
             return "", section, line
         if words[0] == "do" and len(words) > 1:
             return "\x00do " + " ".join(words[1:]), mode, context  # the shell runs it as exec command
         # Global commands that also leave a sub-mode, as on a real device.
+        entered = self._enter_submode(words, mode, context)
+        if entered is not None:
+            return entered
+        handled = self._configure_submode(line, words, mode, context)
+        if handled is not None:
+            return handled
+        return self._configure_global(line, words, mode, context)
+
+    @staticmethod
+    def _leave(line: str, mode: str, context: str) -> tuple[str, str, str]:
+        """``end`` (back to enable) or ``exit`` (one level up)."""
+        if line == "end":
+            return "", ENABLE, ""
+        if mode == CONFIG_PMAP_C:
+            return "", CONFIG_PMAP, context.partition("\x1f")[0]
+        return "", (CONFIG if mode in (CONFIG_IF, CONFIG_VLAN, *SECTION_MODES) else ENABLE), ""
+
+    def _keep_line(self, line: str) -> None:
+        if line not in self.running.extra:
+            self.running.extra.append(line)
+            self.touch()
+
+    def _enter_submode(self, words: list[str], mode: str, context: str) -> tuple[str, str, str] | None:
+        """``interface NAME`` / ``vlan N``: into that sub-mode (creating a logical interface or VLAN)."""
+        cfg = self.running
         if words[0] == "interface" and len(words) >= 2:
             name = self.canonical_interface(" ".join(words[1:]))
             if name not in cfg.interfaces:
@@ -243,29 +262,38 @@ class IosLikeState(DeviceState):
                 cfg.vlans[vid] = f"VLAN{vid:04d}"
                 self.touch()
             return "", CONFIG_VLAN, str(vid)
+        return None
+
+    def _configure_submode(
+        self, line: str, words: list[str], mode: str, context: str
+    ) -> tuple[str, str, str] | None:
+        """A line of the interface or VLAN sub-mode; None when it is not one of theirs."""
+        cfg = self.running
         if mode == CONFIG_IF and context in cfg.interfaces:
             out = self._configure_interface(cfg.interfaces[context], line)
             if out is not None:
                 return out, mode, context
-        if mode == CONFIG_VLAN and context.isdigit():
-            vid = int(context)
-            if words[0] == "name" and len(words) >= 2:
-                cfg.vlans[vid] = " ".join(words[1:])
-                self.touch()
-                return "", mode, context
+        if mode == CONFIG_VLAN and context.isdigit() and words[0] == "name" and len(words) >= 2:
+            cfg.vlans[int(context)] = " ".join(words[1:])
+            self.touch()
+            return "", mode, context
+        return None
+
+    def _configure_global(self, line: str, words: list[str], mode: str, context: str) -> tuple[str, str, str]:
+        """hostname, ``no vlan N``; any other global line is kept verbatim (``no <line>`` removes it).
+
+        Enough for idempotent pushes of ntp/logging/snmp/banner-style lines.
+        """
+        cfg = self.running
         if words[0] == "hostname" and len(words) == 2:
             cfg.hostname = words[1]
             self.touch()
-            return "", CONFIG, ""
-        if words[:1] == ["no"] and len(words) == 3 and words[1] == "vlan" and words[2].isdigit():
+        elif words[:1] == ["no"] and len(words) == 3 and words[1] == "vlan" and words[2].isdigit():
             cfg.vlans.pop(int(words[2]), None)
             self.touch()
-            return "", CONFIG, ""
-        if mode in (CONFIG_IF, CONFIG_VLAN):
+        elif mode in (CONFIG_IF, CONFIG_VLAN):
             return self.invalid(), mode, context
-        # Any other global line is kept verbatim (``no <line>`` removes it): enough for
-        # idempotent pushes of ntp/logging/snmp/banner-style lines.
-        if words[0] == "no":
+        elif words[0] == "no":
             target = " ".join(words[1:])
             kept = [x for x in cfg.extra if x != target and not x.startswith(target + " ")]
             if kept != cfg.extra:
@@ -273,10 +301,8 @@ class IosLikeState(DeviceState):
                     cfg.sections.pop(gone, None)
                 cfg.extra = kept
                 self.touch()
-            return "", CONFIG, ""
-        if line not in cfg.extra:
-            cfg.extra.append(line)
-            self.touch()
+        else:
+            self._keep_line(line)
         return "", CONFIG, ""
 
     @staticmethod
@@ -311,36 +337,49 @@ class IosLikeState(DeviceState):
         body = words[1:] if negate else words
         if mode == CONFIG_PMAP_C:
             if body[0] in self._PMAP_C_ACTIONS:
-                actions = children.setdefault(klass, [])
-                key = " ".join(body[:2]) if body[0] in ("shape", "service-policy") else body[0]
-                same = [n for n, a in enumerate(actions) if a == key or a.startswith(key + " ")]
-                kept = [a for n, a in enumerate(actions) if n not in same]
-                if not negate:  # a new value replaces the old one where it stood, as IOS prints it
-                    kept.insert(same[0] if same else len(kept), " ".join(body))
-                actions[:] = kept
-                self.touch()
+                self._class_action(children.setdefault(klass, []), body, negate)
                 return "", mode, context
-            handled = self._configure_section(line, CONFIG_PMAP, header)
-            return handled
+            return self._configure_section(line, CONFIG_PMAP, header)
         if mode == CONFIG_PMAP:
-            if body[0] == "class" and len(body) >= 2:
-                child = " ".join(body)
-                if negate:
-                    children.pop(child, None)
-                    self.touch()
-                    return "", mode, header
-                if child not in children:
-                    children[child] = []
-                    self.touch()
-                return "", CONFIG_PMAP_C, header + "\x1f" + child
-            if body[0] == "description":
-                return self._section_line(children, body, negate, mode, header)
-            return None
+            return self._policy_map_line(children, body, negate, header)
         if mode == CONFIG_CMAP:
             if body[0] in ("match", "description"):
                 return self._section_line(children, body, negate, mode, header)
             return None
-        # ACL: entries with or without a sequence number (IOS prints them without)
+        return self._acl_line(children, body, negate, mode, header)
+
+    def _class_action(self, actions: list[str], body: list[str], negate: bool) -> None:
+        """An action of a policy-map class; a new value replaces the old one where it stood (as IOS)."""
+        key = " ".join(body[:2]) if body[0] in ("shape", "service-policy") else body[0]
+        same = [n for n, a in enumerate(actions) if a == key or a.startswith(key + " ")]
+        kept = [a for n, a in enumerate(actions) if n not in same]
+        if not negate:
+            kept.insert(same[0] if same else len(kept), " ".join(body))
+        actions[:] = kept
+        self.touch()
+
+    def _policy_map_line(
+        self, children: dict[str, list[str]], body: list[str], negate: bool, header: str
+    ) -> tuple[str, str, str] | None:
+        """``class NAME`` (into the class, or ``no`` removes it) or a description of a policy-map."""
+        if body[0] == "class" and len(body) >= 2:
+            child = " ".join(body)
+            if negate:
+                children.pop(child, None)
+                self.touch()
+                return "", CONFIG_PMAP, header
+            if child not in children:
+                children[child] = []
+                self.touch()
+            return "", CONFIG_PMAP_C, header + "\x1f" + child
+        if body[0] == "description":
+            return self._section_line(children, body, negate, CONFIG_PMAP, header)
+        return None
+
+    def _acl_line(
+        self, children: dict[str, list[str]], body: list[str], negate: bool, mode: str, header: str
+    ) -> tuple[str, str, str] | None:
+        """An ACL entry, with or without a sequence number (IOS prints them without)."""
         seq = int(body[0]) if body and body[0].isdigit() else None
         entry = body[1:] if seq is not None else body
         if negate and seq is not None and not entry:
@@ -349,20 +388,20 @@ class IosLikeState(DeviceState):
                 children.pop(keys[seq // 10 - 1])
                 self.touch()
             return "", mode, header
-        if entry and entry[0] in ("permit", "deny", "remark"):
-            text = " ".join(entry)
-            if negate:
-                children.pop(text, None)
-            elif text not in children:
-                keys = list(children)
-                at = len(keys) if seq is None else min(len(keys), max(0, (seq - 1) // 10))
-                keys.insert(at, text)
-                rebuilt = {k: children.get(k, []) for k in keys}
-                children.clear()
-                children.update(rebuilt)
-            self.touch()
-            return "", mode, header
-        return None
+        if not entry or entry[0] not in ("permit", "deny", "remark"):
+            return None
+        text = " ".join(entry)
+        if negate:
+            children.pop(text, None)
+        elif text not in children:
+            keys = list(children)
+            at = len(keys) if seq is None else min(len(keys), max(0, (seq - 1) // 10))
+            keys.insert(at, text)
+            rebuilt = {k: children.get(k, []) for k in keys}
+            children.clear()
+            children.update(rebuilt)
+        self.touch()
+        return "", mode, header
 
     def _section_line(
         self, children: dict[str, list[str]], body: list[str], negate: bool, mode: str, header: str
@@ -377,35 +416,18 @@ class IosLikeState(DeviceState):
         return "", mode, header
 
     def _configure_interface(self, itf: IfState, line: str) -> str | None:
+        """A line of the interface sub-mode: "" when taken, an error text, or None when not one of its."""
         words = line.split()
         if self.platform == "cisco_ios" and words[-3:-2] == ["service-policy"] and len(words) in (3, 4):
-            negate = words[0] == "no"
-            if negate and len(words) != 4:
-                return None
-            text = " ".join(words[-3:])
-            direction = " ".join(words[-3:-1])
-            itf.extra = [x for x in itf.extra if not x.startswith(direction + " ")]
-            if not negate:
-                itf.extra.append(text)
-            self.touch()
-            return ""
+            return self._interface_service_policy(itf, words)
+        if line.startswith("ip address ") and len(words) >= 3:
+            return self._interface_address(itf, line, words)
         if words[0] == "description":
             itf.description = line.split(None, 1)[1] if len(words) > 1 else ""
         elif line == "no description":
             itf.description = ""
-        elif line == "shutdown":
-            itf.enabled = False
-        elif line == "no shutdown":
-            itf.enabled = True
-        elif line.startswith("ip address ") and len(words) >= 3:
-            cidr = self._cidr(words[2:])
-            if cidr is None:
-                return self.invalid()
-            if line.endswith(" secondary"):
-                if cidr not in itf.ipv4:
-                    itf.ipv4.append(cidr)
-            else:
-                itf.ipv4 = [cidr, *itf.ipv4[1:]]
+        elif line in ("shutdown", "no shutdown"):
+            itf.enabled = line == "no shutdown"
         elif line == "no ip address":
             itf.ipv4 = []
         elif words[:3] == ["switchport", "access", "vlan"] and len(words) == 4 and words[3].isdigit():
@@ -416,6 +438,31 @@ class IosLikeState(DeviceState):
             return ""  # accepted, not modelled
         else:
             return None
+        self.touch()
+        return ""
+
+    def _interface_service_policy(self, itf: IfState, words: list[str]) -> str | None:
+        """``[no] service-policy input|output NAME``: one policy per direction."""
+        negate = words[0] == "no"
+        if negate and len(words) != 4:
+            return None
+        direction = " ".join(words[-3:-1])
+        itf.extra = [x for x in itf.extra if not x.startswith(direction + " ")]
+        if not negate:
+            itf.extra.append(" ".join(words[-3:]))
+        self.touch()
+        return ""
+
+    def _interface_address(self, itf: IfState, line: str, words: list[str]) -> str:
+        """``ip address A M [secondary]``: the primary replaced, a secondary added."""
+        cidr = self._cidr(words[2:])
+        if cidr is None:
+            return self.invalid()
+        if line.endswith(" secondary"):
+            if cidr not in itf.ipv4:
+                itf.ipv4.append(cidr)
+        else:
+            itf.ipv4 = [cidr, *itf.ipv4[1:]]
         self.touch()
         return ""
 
@@ -997,64 +1044,94 @@ class RouterOsState(DeviceState):
             return None
         path, verb, rest = match.group(1).strip(), match.group(2), match.group(3).strip()
         args = parse_ros_args(rest)
-        cfg = self.running
         if path == "system identity" and verb == "set" and "name" in args:
-            cfg.hostname = args["name"]
-        elif path == "ip address" and verb == "add":
-            itf = cfg.interfaces.get(args.get("interface", ""))
+            self.running.hostname = args["name"]
+            error = None
+        elif path == "ip address" and verb in ("add", "remove"):
+            error = self._ros_address(verb, rest, args)
+        elif path in ("interface", "interface ethernet") and verb in ("set", "enable", "disable"):
+            error = self._ros_interface(verb, rest, args)
+        elif path == "interface vlan" and (verb == "remove" or (verb == "add" and "vlan-id" in args)):
+            self._ros_vlan(verb, rest, args)
+            error = None
+        elif verb in ("set", "remove") and rest.startswith("[") and path != "system identity":
+            error = self._ros_find(path, verb, rest)
+        else:
+            self._ros_keep(path, verb, rest)
+            error = None
+        if error is not None:
+            return error
+        self.touch()
+        return ""
+
+    def _ros_address(self, verb: str, rest: str, args: dict[str, str]) -> str | None:
+        """``/ip address add|remove``; the error text RouterOS prints, or None."""
+        if verb == "add":
+            itf = self.running.interfaces.get(args.get("interface", ""))
             if itf is None or "address" not in args:
                 return "failure: input does not match any value of interface"
             cidr = str(ipaddress.ip_interface(args["address"]))
             if cidr not in itf.ipv4:
                 itf.ipv4.append(cidr)
-        elif path == "ip address" and verb == "remove":
-            wanted = parse_ros_args(rest.strip("[] ").removeprefix("find").strip()).get("address")
-            for itf in cfg.interfaces.values():
-                itf.ipv4 = [c for c in itf.ipv4 if c != wanted and c.split("/")[0] != wanted]
-        elif path in ("interface", "interface ethernet") and verb in ("set", "enable", "disable"):
-            name = self._ros_target(rest)
-            itf = cfg.interfaces.get(name or "")
-            if itf is None:
-                return "no such item"
-            if verb != "set":
-                itf.enabled = verb == "enable"
-            if "disabled" in args:
-                itf.enabled = args["disabled"] in ("no", "false")
-            if "comment" in args:
-                itf.description = args["comment"]
-            if "mtu" in args and args["mtu"].isdigit():
-                itf.mtu = int(args["mtu"])
-        elif path == "interface vlan" and verb == "add" and "vlan-id" in args:
+            return None
+        wanted = parse_ros_args(rest.strip("[] ").removeprefix("find").strip()).get("address")
+        for itf in self.running.interfaces.values():
+            itf.ipv4 = [c for c in itf.ipv4 if c != wanted and c.split("/")[0] != wanted]
+        return None
+
+    def _ros_interface(self, verb: str, rest: str, args: dict[str, str]) -> str | None:
+        """``/interface [ethernet] set|enable|disable``: state, comment, MTU."""
+        itf = self.running.interfaces.get(self._ros_target(rest) or "")
+        if itf is None:
+            return "no such item"
+        if verb != "set":
+            itf.enabled = verb == "enable"
+        if "disabled" in args:
+            itf.enabled = args["disabled"] in ("no", "false")
+        if "comment" in args:
+            itf.description = args["comment"]
+        if "mtu" in args and args["mtu"].isdigit():
+            itf.mtu = int(args["mtu"])
+        return None
+
+    def _ros_vlan(self, verb: str, rest: str, args: dict[str, str]) -> None:
+        cfg = self.running
+        if verb == "add":
             cfg.vlans[int(args["vlan-id"])] = args.get("name", f"vlan{args['vlan-id']}")
-        elif path == "interface vlan" and verb == "remove":
+        else:
             name = self._ros_target(rest)
             cfg.vlans = {vid: n for vid, n in cfg.vlans.items() if n != name}
-        elif verb in ("set", "remove") and rest.startswith("[") and path not in ("system identity",):
-            # ``/path set|remove [find k=v ...] args``: change the ``add`` entries of that menu that
-            # match every k=v (how a script edits items it added, e.g. a queue's max-limit)
-            find = re.match(r"^\[\s*find\s*(?:where\s+)?([^\]]*)\]\s*(.*)$", rest)
-            if not find:
-                return "expected end of command"
-            match_args, changes = parse_ros_args(find.group(1)), parse_ros_args(find.group(2))
-            kept = []
-            for entry in cfg.extra:
-                item = re.match(rf"^/{re.escape(path)} add (.*)$", entry)
-                if item and all(parse_ros_args(item.group(1)).get(k) == v for k, v in match_args.items()):
-                    if verb == "remove":
-                        continue
-                    args = {**parse_ros_args(item.group(1)), **changes}
-                    kept.append(f"/{path} add " + " ".join(f"{k}={_ros_quote(v)}" for k, v in args.items()))
-                else:
-                    kept.append(entry)
-            cfg.extra = kept
-        else:
-            entry = f"/{path} {verb} {rest}".strip()
-            if verb == "remove":
-                cfg.extra = [x for x in cfg.extra if x.split(" ", 2)[-1] != rest]
-            elif entry not in cfg.extra:
-                cfg.extra.append(entry)
-        self.touch()
-        return ""
+
+    def _ros_find(self, path: str, verb: str, rest: str) -> str | None:
+        """``/path set|remove [find k=v ...] args``: change the menu's ``add`` entries matching every k=v.
+
+        How a script edits items it added, e.g. a queue's max-limit.
+        """
+        find = re.match(r"^\[\s*find\s*(?:where\s+)?([^\]]*)\]\s*(.*)$", rest)
+        if not find:
+            return "expected end of command"
+        match_args, changes = parse_ros_args(find.group(1)), parse_ros_args(find.group(2))
+        kept = []
+        for entry in self.running.extra:
+            item = re.match(rf"^/{re.escape(path)} add (.*)$", entry)
+            if item and all(parse_ros_args(item.group(1)).get(k) == v for k, v in match_args.items()):
+                if verb == "remove":
+                    continue
+                args = {**parse_ros_args(item.group(1)), **changes}
+                kept.append(f"/{path} add " + " ".join(f"{k}={_ros_quote(v)}" for k, v in args.items()))
+            else:
+                kept.append(entry)
+        self.running.extra = kept
+        return None
+
+    def _ros_keep(self, path: str, verb: str, rest: str) -> None:
+        """Any other command is kept verbatim (``remove`` drops the entry it names)."""
+        cfg = self.running
+        entry = f"/{path} {verb} {rest}".strip()
+        if verb == "remove":
+            cfg.extra = [x for x in cfg.extra if x.split(" ", 2)[-1] != rest]
+        elif entry not in cfg.extra:
+            cfg.extra.append(entry)
 
     def cmd_export_path(self, path: str) -> str:
         """``/<path> export``: the export of one menu (RouterOS prints a header, then the menu)."""
@@ -1079,6 +1156,7 @@ class RouterOsState(DeviceState):
         return self.render_export(hide_sensitive="hide-sensitive" in command)
 
     def render_export(self, *, hide_sensitive: bool = False) -> str:
+        """``/export`` of the running state, with the planted secrets unless ``hide_sensitive``."""
         d, s, cfg = self.device, self.device.secrets, self.running
 
         def secret(value: str) -> str:
@@ -1093,8 +1171,33 @@ class RouterOsState(DeviceState):
             f"# serial number = {d.serial}",
             "/interface bridge",
             "add name=bridge",
-            "/interface ethernet",
+            *self._export_interfaces(),
+            "/ip ipsec peer",
+            "add address=10.30.0.0/16 exchange-mode=ike2 name=peer-diskominfo",
+            "/ip ipsec identity",
+            f'add peer=peer-diskominfo secret="{secret(s.ipsec_psk)}"',
+            *self._export_addresses(),
+            "/ppp secret",
+            f'add name=vpn-teknisi password="{secret(s.ppp_secret)}" profile=default-encryption service=l2tp',
+            "/snmp",
+            'set contact=noc@diskominfo.sekadau.go.id enabled=yes location="Kabupaten Sekadau"',
+            "/snmp community",
+            "set [ find default=yes ] disabled=yes",
+            f'add addresses=10.10.0.0/24 name="{secret(s.snmp_community)}"',
+            "/system identity",
+            f"set name={_ros_quote(cfg.hostname)}",
+            "/system clock",
+            "set time-zone-name=Asia/Pontianak",
+            "/user",
+            f'add group=full name=noc password="{secret(s.user_password)}"',
+            *self._export_extra(),
         ]
+        return "\n".join(out)
+
+    def _export_interfaces(self) -> list[str]:
+        """``/interface ethernet``, ``/interface vlan`` and the bridge ports of the export."""
+        cfg = self.running
+        out = ["/interface ethernet"]
         for itf in cfg.interfaces.values():
             if not itf.name.startswith(("ether", "sfp")):
                 continue
@@ -1117,42 +1220,30 @@ class RouterOsState(DeviceState):
         if access:
             out.append("/interface bridge port")
             out += [f"add bridge=bridge interface={i.name} pvid={i.access_vlan}" for i in access]
-        out += [
-            "/ip ipsec peer",
-            "add address=10.30.0.0/16 exchange-mode=ike2 name=peer-diskominfo",
-            "/ip ipsec identity",
-            f'add peer=peer-diskominfo secret="{secret(s.ipsec_psk)}"',
-        ]
-        addresses = [(c, i.name) for i in cfg.interfaces.values() for c in i.ipv4]
-        if addresses:
-            out.append("/ip address")
-            for cidr, name in addresses:
-                net = ipaddress.ip_interface(cidr).network.network_address
-                out.append(f"add address={cidr} interface={name} network={net}")
-        out += [
-            "/ppp secret",
-            f'add name=vpn-teknisi password="{secret(s.ppp_secret)}" profile=default-encryption service=l2tp',
-            "/snmp",
-            'set contact=noc@diskominfo.sekadau.go.id enabled=yes location="Kabupaten Sekadau"',
-            "/snmp community",
-            "set [ find default=yes ] disabled=yes",
-            f'add addresses=10.10.0.0/24 name="{secret(s.snmp_community)}"',
-            "/system identity",
-            f"set name={_ros_quote(cfg.hostname)}",
-            "/system clock",
-            "set time-zone-name=Asia/Pontianak",
-            "/user",
-            f'add group=full name=noc password="{secret(s.user_password)}"',
-        ]
+        return out
+
+    def _export_addresses(self) -> list[str]:
+        addresses = [(c, i.name) for i in self.running.interfaces.values() for c in i.ipv4]
+        if not addresses:
+            return []
+        out = ["/ip address"]
+        for cidr, name in addresses:
+            net = ipaddress.ip_interface(cidr).network.network_address
+            out.append(f"add address={cidr} interface={name} network={net}")
+        return out
+
+    def _export_extra(self) -> list[str]:
+        """The kept ``add|set|enable|disable`` lines, grouped by menu."""
         by_path: dict[str, list[str]] = {}
-        for entry in cfg.extra:
+        for entry in self.running.extra:
             match = re.match(r"^/([\w /-]+?)\s+(add|set|enable|disable)\b\s*(.*)$", entry)
             if match:
                 by_path.setdefault(match.group(1), []).append(f"{match.group(2)} {match.group(3)}".strip())
+        out = []
         for path, entries in by_path.items():
             out.append(f"/{path}")
             out += entries
-        return "\n".join(out)
+        return out
 
     def cmd_interface_print(self, base_prompt: str, current_prompt: str, command: str) -> str:
         out = [
