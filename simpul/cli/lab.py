@@ -36,7 +36,7 @@ def _needs_the_lab_extra() -> None:
 
 def _say(message: str) -> None:
     """Progress of long steps (first NetBox migration, venv), on stderr: --json output stays clean."""
-    err_console.print(message, markup=False, highlight=False)
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def _whole_lab() -> Lab:

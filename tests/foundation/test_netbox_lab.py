@@ -94,3 +94,63 @@ def test_down_stops_exactly_what_it_started() -> None:
     assert lab.status()["running"] is False
     assert lab.down() is False
     shutil.rmtree(lab_dir)
+
+
+def test_a_second_lab_waits_for_the_one_preparing_the_cache(tmp_path: Path) -> None:
+    """Two labs on one machine share the cache: the second waits, says for what, then uses the result.
+
+    The first is a real process holding the cache lock while it "makes the venv" (it links the
+    real one when told to finish), as ``simpul lab netbox up`` does on a fresh machine.
+    """
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    real_venv = NetBoxLab(load_settings()).venv
+    settings = load_settings(
+        env={"SIMPUL_CACHE_DIR": str(tmp_path / "cache"), "SIMPUL_LAB_DIR": str(tmp_path / "lab")},
+        settings_file=False,
+    )
+    messages: list[str] = []
+    lab = NetBoxLab(settings, progress=messages.append)
+    lab.cache.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, json, os, sys\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "status = {'pid': os.getpid(), 'step': 'migrating NetBox', 'done': 300, 'total': 336}\n"
+            "open(sys.argv[2], 'w').write(json.dumps(status))\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.readline()\n"
+            "os.symlink(sys.argv[3], sys.argv[4])\n"
+            "os.unlink(sys.argv[2])\n",
+            str(lab.cache_lock),
+            str(lab.cache_status),
+            str(real_venv),
+            str(lab.venv),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "locked"
+    done: list[Path] = []
+    waiter = threading.Thread(target=lambda: done.append(lab.ensure_venv()))
+    waiter.start()
+    deadline = time.monotonic() + 60
+    while not messages and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert messages and "waiting for another simpul" in messages[0]
+    assert f"migrating NetBox (pid {holder.pid}): 300/336 migrations applied" in messages[0]
+    assert done == []  # still waiting
+    holder.stdin.write("done\n")
+    holder.stdin.close()
+    assert holder.wait(timeout=60) == 0
+    waiter.join(timeout=60)
+    assert done == [lab.venv]  # the venv the other one made: no second build
+    assert not any("creating the NetBox" in m for m in messages)
