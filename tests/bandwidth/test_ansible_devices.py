@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from simpul.core.bandwidth_diff import ios_owned_text, routeros_remediation
-from simpul.inventory import Filters, build_nornir
+from simpul.devices.runner import build_nornir
+from simpul.inventory import Filters
 from simpul.netbox import bandwidth as sot_bw
 from simpul.templates.bandwidth import render_bandwidth
 

@@ -16,7 +16,8 @@ import pytest
 
 from nornir_tasks.bandwidth import bandwidth_apply_routeros, routeros_running
 from simpul.core.bandwidth_diff import parse_ros_export, routeros_remediation
-from simpul.inventory import Filters, build_nornir
+from simpul.devices.runner import build_nornir
+from simpul.inventory import Filters
 from simpul.netbox import bandwidth as sot_bw
 from simpul.templates.bandwidth import render_bandwidth
 
@@ -45,7 +46,8 @@ def rendered(lab: Any) -> str:
 
 
 def _run(nr: Any, config: str, commit: bool) -> Any:
-    result = nr.run(task=bandwidth_apply_routeros, config=config, commit=commit)[ROUTER][0]
+    # nornir_napalm's shape: the task's dry_run= overrides Nornir's global dry-run for this call
+    result = nr.run(task=bandwidth_apply_routeros, config=config, dry_run=not commit)[ROUTER][0]
     assert not result.failed, result.exception
     return result
 

@@ -1,7 +1,8 @@
 """The Nornir apply task over real SSH: sshd on 127.0.0.1 (its own config and keys), commands run
 into a namespace core router, so nothing touches the root namespace's interfaces.
 
-Dry run shows the diff and changes nothing; --commit applies; a second commit has no diff."""
+Under Nornir's own dry-run the task shows the diff and changes nothing; a real run applies; a second
+real run has no diff."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ def _nornir(port: int, key: Path, ns: str, state_dir: Path):
     from nornir.core import Nornir
     from nornir.core.inventory import ConnectionOptions, Defaults, Groups, Host, Hosts, Inventory
     from nornir.core.plugins.connections import ConnectionPluginRegister
+    from nornir.core.state import GlobalState
     from nornir.plugins.runners import SerialRunner
 
     ConnectionPluginRegister.auto_register()
@@ -101,6 +103,7 @@ def _nornir(port: int, key: Path, ns: str, state_dir: Path):
     return Nornir(
         inventory=Inventory(hosts=Hosts({"core-lab": host}), groups=Groups(), defaults=Defaults()),
         runner=SerialRunner(),
+        data=GlobalState(dry_run=True),  # what `simpul bandwidth apply` without --commit builds
     )
 
 
@@ -114,23 +117,28 @@ def _classes(ns: str) -> str:
 
 
 def test_dry_run_then_commit_then_idempotent(sshd, core_ns, tmp_path):
-    from nornir_tasks.bandwidth import bandwidth_apply
+    from nornir_tasks.bandwidth import bandwidth_apply_linux
 
     port, key = sshd
     script = render_bandwidth(load_plan("plan3.yaml"), "linux", uplink="up0")
     nr = _nornir(port, key, core_ns, tmp_path / "state")
+
+    def run():  # type: ignore[no-untyped-def]
+        return nr.run(task=bandwidth_apply_linux, script=script, uplink="up0")["core-lab"][0]
+
     try:
-        dry = nr.run(task=bandwidth_apply, script=script, uplink="up0", commit=False)["core-lab"][0]
+        dry = run()  # Nornir's global dry-run
         assert not dry.failed, dry.exception
         assert dry.changed is True and "+tc class add" in dry.diff
         assert "htb" not in _classes(core_ns)  # the dry run pushed nothing
 
-        first = nr.run(task=bandwidth_apply, script=script, uplink="up0", commit=True)["core-lab"][0]
+        nr.data.dry_run = False
+        first = run()
         assert not first.failed, first.exception
         assert first.changed is True
         assert "rate 10Mbit ceil 40Mbit" in _classes(core_ns)
 
-        second = nr.run(task=bandwidth_apply, script=script, uplink="up0", commit=True)["core-lab"][0]
+        second = run()
         assert not second.failed, second.exception
         assert (second.changed, second.diff) == (False, ""), second.diff
 
@@ -138,7 +146,9 @@ def test_dry_run_then_commit_then_idempotent(sshd, core_ns, tmp_path):
         subprocess.run(
             ["ip", "netns", "exec", core_ns, "tc", "qdisc", "del", "dev", "up0", "root"], check=True
         )
-        drift = nr.run(task=bandwidth_apply, script=script, uplink="up0", commit=False)["core-lab"][0]
+        # the task's own override (nornir_napalm's `dry_run=`) wins over the global setting
+        drift = nr.run(task=bandwidth_apply_linux, script=script, uplink="up0", dry_run=True)["core-lab"][0]
         assert drift.changed is True
+        assert "htb" not in _classes(core_ns)
     finally:
         nr.close_connections()
