@@ -7,6 +7,9 @@
 - Capacity: circuits of type ``internet`` whose termination is cabled to an interface of a device
   with role ``core-router`` (or, when not cabled, terminates at a core router's site); NetBox's
   ``commit_rate`` is in Kbps. The cabled core interfaces are the uplinks renderers shape.
+
+Every read goes through the one pager, :func:`simpul.netbox.client.get_all`, asking only for the
+fields read here; the write is pynetbox's bulk PATCH.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pynetbox
 
 from simpul.core.bandwidth import Capacity, Circuit, Plan, SkpdAllocation
 from simpul.errors import BandwidthError, InputError, NetBoxError
+from simpul.netbox.client import get_all
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +55,8 @@ class SotBandwidth:
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
+    """``obj[key]`` of a NetBox JSON object, ``default`` when the object is absent (a null relation)."""
+    return obj.get(key, default) if isinstance(obj, dict) else default
 
 
 def rate_field(tenant: str, cfs: dict[str, Any], name: str) -> float | None:
@@ -91,77 +92,98 @@ def rate_field(tenant: str, cfs: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
+BOOTSTRAP_HINT = "check that `simpul netbox bootstrap` ran (tenant group skpd, role core-router)"
+
+
 def load(api: Any) -> SotBandwidth:
     """Read tenants, prefixes, core routers, internet circuits and their terminations."""
     try:
         return _load(api)
-    except pynetbox.RequestError as exc:
-        raise NetBoxError(
-            f"NetBox refused a bandwidth query: {exc.error}"[:500],
-            hint="check that `simpul netbox bootstrap` ran (tenant group skpd, role core-router)",
-        ) from None
+    except NetBoxError as err:
+        if "HTTP 400" not in err.message:  # unreachable, a bad token: the pager's words say it
+            raise
+        # NetBox refuses a filter naming what does not exist (tenant group skpd, role core-router)
+        raise NetBoxError(err.message, hint=BOOTSTRAP_HINT) from None
 
 
-def _load(api: Any) -> SotBandwidth:
-    tenants = list(api.tenancy.tenants.filter(group=TENANT_GROUP))
-    prefixes = list(api.ipam.prefixes.filter(tenant_group=TENANT_GROUP))
-    cores = list(api.dcim.devices.filter(role=CORE_ROLE))
-    ctype = api.circuits.circuit_types.get(slug=CIRCUIT_TYPE)
-    circuits = list(api.circuits.circuits.filter(type_id=ctype.id)) if ctype else []
-    terms = (
-        list(api.circuits.circuit_terminations.filter(circuit_id=[c.id for c in circuits]))
-        if circuits
-        else []
-    )
+Json = dict[str, Any]
 
+
+@dataclass(frozen=True)
+class _Read:
+    """The six reads, as NetBox's JSON."""
+
+    tenants: list[Json]
+    prefixes: list[Json]
+    cores: list[Json]
+    circuits: list[Json]
+    terminations: list[Json]
+
+
+def _read(api: Any) -> _Read:
+    tenants = list(get_all(api, "tenancy/tenants", [("group", TENANT_GROUP)], "id,name,slug,custom_fields"))
+    prefixes = list(get_all(api, "ipam/prefixes", [("tenant_group", TENANT_GROUP)], "prefix,tenant"))
+    cores = list(get_all(api, "dcim/devices", [("role", CORE_ROLE)], "id,name,site"))
+    ctype = next(iter(get_all(api, "circuits/circuit-types", [("slug", CIRCUIT_TYPE)], "id")), None)
+    circuits: list[Json] = []
+    terms: list[Json] = []
+    if ctype:
+        type_id = [("type_id", str(ctype["id"]))]
+        circuits = list(get_all(api, "circuits/circuits", type_id, "id,cid,commit_rate,provider"))
+    if circuits:
+        ids = [("circuit_id", str(c["id"])) for c in circuits]
+        fields = "circuit,link_peers,termination_type,termination"
+        terms = list(get_all(api, "circuits/circuit-terminations", ids, fields))
+    return _Read(tenants, prefixes, cores, circuits, terms)
+
+
+def _lan_prefixes(prefixes: list[Json]) -> dict[str, list[str]]:
+    """SKPD slug -> its LAN prefixes (point-to-point links are not LANs)."""
     lan: dict[str, list[str]] = {}
     for pfx in prefixes:
         slug = _get(_get(pfx, "tenant"), "slug")
-        net = ipaddress.ip_network(str(pfx.prefix), strict=False)
+        net = ipaddress.ip_network(str(pfx["prefix"]), strict=False)
         if slug and net.prefixlen not in P2P_LENGTHS:
             lan.setdefault(slug, []).append(str(net))
+    return lan
 
-    allocations = []
-    tenant_ids: dict[str, int] = {}
-    cfs_by_slug: dict[str, dict[str, Any]] = {}
-    for tenant in sorted(tenants, key=lambda t: t.slug):
-        cfs = dict(_get(tenant, "custom_fields") or {})
-        cfs_by_slug[tenant.slug] = cfs
-        tenant_ids[tenant.slug] = int(tenant.id)
-        allocations.append(
-            SkpdAllocation(
-                slug=tenant.slug,
-                name=str(tenant.name),
-                cir_mbps=rate_field(tenant.slug, cfs, CIR_FIELD),
-                mir_mbps=rate_field(tenant.slug, cfs, MIR_FIELD),
-                lan_prefixes=tuple(sorted(lan.get(tenant.slug, []), key=ipaddress.ip_network)),
-            )
+
+def _allocations(tenants: list[Json], lan: dict[str, list[str]]) -> list[SkpdAllocation]:
+    return [
+        SkpdAllocation(
+            slug=str(t["slug"]),
+            name=str(t["name"]),
+            cir_mbps=rate_field(str(t["slug"]), dict(t.get("custom_fields") or {}), CIR_FIELD),
+            mir_mbps=rate_field(str(t["slug"]), dict(t.get("custom_fields") or {}), MIR_FIELD),
+            lan_prefixes=tuple(sorted(lan.get(str(t["slug"]), []), key=ipaddress.ip_network)),
         )
+        for t in sorted(tenants, key=lambda t: str(t["slug"]))
+    ]
 
-    core_ids = {int(d.id): str(d.name) for d in cores}
-    core_sites = {_get(_get(d, "site"), "id") for d in cores}
-    by_id = {int(c.id): c for c in circuits}
-    on_core: dict[int, Any] = {}
+
+def _on_core(read: _Read) -> tuple[list[Json], list[Uplink]]:
+    """The internet circuits terminated on a core router, and the core interfaces they are cabled to."""
+    core_ids = {int(d["id"]): str(d["name"]) for d in read.cores}
+    core_sites = {_get(_get(d, "site"), "id") for d in read.cores}
+    by_id = {int(c["id"]): c for c in read.circuits}
+    on_core: dict[int, Json] = {}
     uplinks: list[Uplink] = []
-    for term in terms:
-        circuit_id = int(_get(_get(term, "circuit"), "id"))
+    for term in read.terminations:
+        circuit = by_id[int(_get(_get(term, "circuit"), "id"))]
         peers = _get(term, "link_peers") or []
         for peer in peers:
-            device = _get(peer, "device")
-            if device is not None and _get(device, "id") in core_ids:
-                on_core[circuit_id] = by_id[circuit_id]
+            device_id = _get(_get(peer, "device"), "id")
+            if device_id in core_ids:
+                on_core[int(circuit["id"])] = circuit
                 uplinks.append(
                     Uplink(
-                        device=core_ids[_get(device, "id")],
-                        interface=str(_get(peer, "name")),
-                        circuit=str(by_id[circuit_id].cid),
+                        device=core_ids[device_id], interface=str(peer["name"]), circuit=str(circuit["cid"])
                     )
                 )
-        if not peers:
-            site = _get(term, "termination") if _get(term, "termination_type") == "dcim.site" else None
-            if site is not None and _get(site, "id") in core_sites:
-                on_core.setdefault(circuit_id, by_id[circuit_id])
-    if not cores:
+        site = _get(term, "termination") if _get(term, "termination_type") == "dcim.site" else None
+        if not peers and _get(site, "id") in core_sites:  # not cabled, but at a core router's site
+            on_core.setdefault(int(circuit["id"]), circuit)
+    if not read.cores:
         raise BandwidthError(
             f"no device with role {CORE_ROLE} in NetBox",
             hint="the capacity comes from internet circuits terminated on the core router",
@@ -172,34 +194,42 @@ def _load(api: Any) -> SotBandwidth:
             hint=f"add a circuit of type {CIRCUIT_TYPE} with a commit rate and cable its termination "
             "to the core router's uplink interface",
         )
-    circuit_models = []
-    for circuit in sorted(on_core.values(), key=lambda c: str(c.cid)):
-        rate = _get(circuit, "commit_rate")
-        if rate is None:
-            raise InputError(
-                f"internet circuit {circuit.cid} has no commit rate",
-                source=f"NetBox circuit {circuit.cid}",
-                field="commit_rate",
-                hint="set the circuit's commit rate (Kbps)",
-            )
-        circuit_models.append(
-            Circuit(
-                cid=str(circuit.cid),
-                provider=str(_get(_get(circuit, "provider"), "name") or ""),
-                commit_mbps=float(rate) / 1000.0,  # NetBox stores Kbps
-            )
+    return sorted(on_core.values(), key=lambda c: str(c["cid"])), uplinks
+
+
+def _circuit(circuit: Json) -> Circuit:
+    rate = circuit.get("commit_rate")
+    if rate is None:
+        raise InputError(
+            f"internet circuit {circuit['cid']} has no commit rate",
+            source=f"NetBox circuit {circuit['cid']}",
+            field="commit_rate",
+            hint="set the circuit's commit rate (Kbps)",
         )
-    plan = Plan(capacity=Capacity(circuits=tuple(circuit_models)), allocations=tuple(allocations))
+    return Circuit(
+        cid=str(circuit["cid"]),
+        provider=str(_get(circuit.get("provider"), "name") or ""),
+        commit_mbps=float(rate) / 1000.0,  # NetBox stores Kbps
+    )
+
+
+def _load(api: Any) -> SotBandwidth:
+    read = _read(api)
+    allocations = _allocations(read.tenants, _lan_prefixes(read.prefixes))
+    circuits, uplinks = _on_core(read)
+    plan = Plan(
+        capacity=Capacity(circuits=tuple(_circuit(c) for c in circuits)), allocations=tuple(allocations)
+    )
     log.info(
         "bandwidth from NetBox: %d SKPD, %d circuit(s), %s Mbps",
         len(allocations),
-        len(circuit_models),
+        len(circuits),
         plan.capacity.total_mbps,
     )
     return SotBandwidth(
         plan=plan,
-        tenant_ids=tenant_ids,
-        custom_fields=cfs_by_slug,
+        tenant_ids={str(t["slug"]): int(t["id"]) for t in read.tenants},
+        custom_fields={str(t["slug"]): dict(t.get("custom_fields") or {}) for t in read.tenants},
         uplinks=tuple(sorted(uplinks, key=lambda u: (u.device, u.interface))),
     )
 
