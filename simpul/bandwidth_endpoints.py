@@ -11,7 +11,8 @@ iperf3 client on that SKPD's LAN reachable over SSH (device credentials from set
 
 Each client runs ``iperf3 -c SERVER -p PORT -R -t SECONDS -J`` (download) over SSH through Nornir
 (netmiko ``linux``): every SKPD alone, then all at once. A client that cannot be reached, or whose
-iperf3 fails, is a failed SKPD with its reason; the others are still measured.
+iperf3 fails, is a failed SKPD with its reason (``unreachable: connection refused``,
+``rejected: iperf3: ...``); the others are still measured.
 
 Examples:
     >>> ep = endpoints_from_data({"server": "192.0.2.1", "clients": {"a": {"host": "10.0.0.2"},
@@ -32,11 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simpul.core.yaml_lines import YamlPath, line_index, line_of
-from simpul.errors import InputError
+from simpul.core.yaml_lines import YamlPath, line_of, load_yaml_with_lines
+from simpul.errors import DeviceError, InputError
 from simpul.settings import Settings
 
 DEFAULT_PORT_BASE = 5301
@@ -179,40 +179,38 @@ def read_endpoints(path: Path) -> Endpoints:
             field="--endpoints",
             hint="give the path of a YAML file with server and clients (docs/bandwidth.md)",
         ) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise InputError(
-            f"not valid YAML: {exc.problem}",
-            source=source,
-            line=mark.line + 1 if mark else None,
-            hint="fix the YAML syntax at that line",
-        ) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", source=source) from None
-    return endpoints_from_data(data, source, line_index(node))
+    data, lines = load_yaml_with_lines(text, source, hint="fix the YAML syntax at that line")
+    return endpoints_from_data(data, source, dict(lines))
 
 
 # --- measuring ---------------------------------------------------------------------------------
 
 
+def _short(text: str, limit: int = 100) -> str:
+    return " ".join(text.split())[:limit] or "(no output)"
+
+
 def iperf3_mbps(output: str) -> float:
-    """Download goodput (Mbps) from ``iperf3 -J`` output; ValueError says why there is none."""
+    """Download goodput (Mbps) from ``iperf3 -J`` output; a DeviceError says why there is none.
+
+    >>> iperf3_mbps('{"error": "unable to connect to server"}')
+    Traceback (most recent call last):
+    ...
+    simpul.errors.DeviceError: iperf3: unable to connect to server
+    """
     start, end = output.find("{"), output.rfind("}")
     if start < 0 or end < start:
-        raise ValueError(f"iperf3 gave no JSON: {' '.join(output.split())[:300] or '(no output)'}")
+        raise DeviceError("bad_output", f"iperf3 gave no JSON: {_short(output)}")
     try:
         data = json.loads(output[start : end + 1])
     except json.JSONDecodeError:
-        raise ValueError(f"iperf3 gave unreadable JSON: {' '.join(output.split())[:300]}") from None
-    if data.get("error"):
-        raise ValueError(f"iperf3: {data['error']}")
+        raise DeviceError("bad_output", "iperf3 gave unreadable JSON") from None
+    if data.get("error"):  # iperf3 ran and refused: no server on the port, a busy server...
+        raise DeviceError("rejected", f"iperf3: {_short(str(data['error']), 160)}")
     try:
         return round(float(data["end"]["sum_received"]["bits_per_second"]) / 1e6, 3)
     except (KeyError, TypeError, ValueError):
-        raise ValueError("iperf3 JSON has no end.sum_received.bits_per_second") from None
+        raise DeviceError("bad_output", "iperf3 JSON has no end.sum_received.bits_per_second") from None
 
 
 def iperf3_command(server: str, port: int, seconds: int) -> str:
@@ -222,20 +220,11 @@ def iperf3_command(server: str, port: int, seconds: int) -> str:
 
 @dataclass
 class Outcome:
-    """What one SKPD's client measured; ``error`` is the first thing that went wrong."""
+    """What one SKPD's client measured; ``error`` is the reason of the first thing that went wrong."""
 
     alone_mbps: float | None = None
     contended_mbps: float | None = None
     error: str | None = None
-
-
-def _reason(exc: BaseException | None, host: Any) -> str:
-    if exc is None:
-        return "failed (no reason given)"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if not isinstance(exc, ValueError):  # connection trouble: say where
-        text = f"SSH {host.hostname}:{host.port}: {type(exc).__name__}: {text}"
-    return text[:400]
 
 
 def _connect(task: Any) -> Any:
@@ -244,7 +233,7 @@ def _connect(task: Any) -> Any:
     conn = task.host.get_connection("netmiko", task.nornir.config)
     found = conn.send_command("command -v iperf3 || echo SIMPUL-NO-IPERF3", read_timeout=30)
     if "SIMPUL-NO-IPERF3" in found:
-        raise ValueError("iperf3 is not installed on the client (apt-get install iperf3)")
+        raise DeviceError("rejected", "iperf3 is not installed on the client (apt-get install iperf3)")
     return Result(host=task.host, result="connected")
 
 
@@ -257,16 +246,10 @@ def _iperf3(task: Any, server: str, seconds: int) -> Any:
     return Result(host=task.host, result=iperf3_mbps(output))
 
 
-def measure(
-    settings: Settings, endpoints: Endpoints, slugs: Sequence[str], seconds: int
-) -> dict[str, Outcome]:
-    """Connect to every client, measure each SKPD alone, then all at once (Nornir, one thread each)."""
-    from simpul.inventory import InventoryHost, build_nornir, group_name
+def _clients_nornir(settings: Settings, clients: Sequence[Client]) -> Any:
+    from simpul.devices.runner import build_nornir
+    from simpul.inventory import InventoryHost, group_name
 
-    clients = [c for c in endpoints.clients if c.slug in slugs]
-    outcomes = {c.slug: Outcome() for c in clients}
-    if not clients:
-        return outcomes
     hosts = [
         InventoryHost(
             name=c.slug,
@@ -283,30 +266,44 @@ def measure(
     nr = build_nornir(settings, hosts=hosts, workers=max(1, len(hosts)))
     for c in clients:
         nr.inventory.hosts[c.slug].data["iperf3_port"] = c.port
+    return nr
 
-    def record(agg: Any, attr: str) -> None:
-        for name, multi in agg.items():
-            if multi.failed:
-                exc = multi.exception or next((r.exception for r in multi if r.exception), None)
-                if outcomes[name].error is None:
-                    outcomes[name].error = _reason(exc, nr.inventory.hosts[name])
+
+def measure(
+    settings: Settings, endpoints: Endpoints, slugs: Sequence[str], seconds: int
+) -> dict[str, Outcome]:
+    """Connect to every client, measure each SKPD alone, then all at once (Nornir, one thread each).
+
+    The sessions stay open from the first step to the last (``run_on_devices`` would close them
+    after each run): the contended run must start together, not after each SSH login. Failures
+    become reasons the one way (:func:`simpul.devices.outcomes.outcomes_from`), censored.
+    """
+    from simpul.devices.outcomes import outcomes_from
+
+    clients = [c for c in endpoints.clients if c.slug in slugs]
+    outcomes = {c.slug: Outcome() for c in clients}
+    if not clients:
+        return outcomes
+    nr = _clients_nornir(settings, clients)
+    secrets = settings.secrets()
+
+    def run(nornir: Any, attr: str, task: Any, **kwargs: Any) -> None:
+        # on_failed=True everywhere: one SKPD's failure must not drop it from the next run
+        agg = nornir.run(task=task, on_failed=True, **kwargs)
+        for name, done in outcomes_from(agg, list(nornir.inventory.hosts), secrets).items():
+            if done.error is not None:
+                outcomes[name].error = outcomes[name].error or done.reason
             elif attr:
-                setattr(outcomes[name], attr, multi[0].result)
+                setattr(outcomes[name], attr, done.result)
 
     try:
-        # connect first, so the contended run starts together rather than after each SSH login;
-        # on_failed=True everywhere: one SKPD's failure must not drop it from the next run
-        record(nr.run(task=_connect, on_failed=True), "")
+        run(nr, "", _connect)  # log in everywhere first
         ready = [c.slug for c in clients if outcomes[c.slug].error is None]
         for slug in ready:
-            one = nr.filter(name=slug)
-            record(
-                one.run(task=_iperf3, server=endpoints.server, seconds=seconds, on_failed=True), "alone_mbps"
-            )
+            run(nr.filter(name=slug), "alone_mbps", _iperf3, server=endpoints.server, seconds=seconds)
         if ready:
             together = nr.filter(filter_func=lambda h: h.name in ready)
-            agg = together.run(task=_iperf3, server=endpoints.server, seconds=seconds, on_failed=True)
-            record(agg, "contended_mbps")
+            run(together, "contended_mbps", _iperf3, server=endpoints.server, seconds=seconds)
     finally:
         nr.close_connections(on_failed=True)
     return outcomes
