@@ -1084,9 +1084,9 @@ def classify_restic_error(text: str) -> tuple[str, str]:
         return "unreachable", "the Pusat Data backup target did not answer (connection refused)"
     if "timeout" in low or "deadline exceeded" in low:
         return "timeout", "the Pusat Data backup target did not answer in time"
-    if "401" in low or "unauthorized" in low:
+    if re.search(r"\b401\b", low) or "unauthorized" in low:
         return "auth", "the target refused the SKPD's HTTP credentials (401)"
-    if "403" in low or "forbidden" in low:
+    if re.search(r"\b403\b", low) or "forbidden" in low:
         return "refused", "the target refused the operation (403: append-only, or another SKPD's repository)"
     if "wrong password" in low or "no key found" in low:
         return "auth", "the repository password is wrong (no key found)"

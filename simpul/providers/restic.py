@@ -75,12 +75,14 @@ class ResticResult:
         return out
 
     def last_error(self) -> str:
+        """restic's ``Fatal:`` line (or its last line), without Go stack frames."""
         lines = [
             line.strip()
             for line in self.stderr.splitlines()
             if line.strip() and not line.startswith(("\t", "github.com/", "main.", "runtime."))
         ]
-        return lines[-1] if lines else ""
+        fatal = [line for line in lines if line.startswith("Fatal:")]
+        return (fatal or lines or [""])[-1]
 
 
 def _pipe_with(data: str) -> int:
@@ -191,6 +193,8 @@ class Restic:
         log.debug("restic %s -> %s in %.2fs", args[0] if args else "", proc.returncode, result.seconds)
         if stopped:
             category, message = stopped
+            if args and args[0] != "unlock":
+                self._unlock_after_kill()
             raise ResticError(category, f"restic {args[0]}: {message}", device=self.name)
         if check and proc.returncode != 0:
             category, message = classify_restic_error(result.last_error())
@@ -248,6 +252,14 @@ class Restic:
             b"".join(err_lines).decode("utf-8", "replace"),
             stopped[0] if stopped else None,
         )
+
+    def _unlock_after_kill(self) -> None:
+        """The restic just killed left its lock: remove it (``unlock`` removes only stale locks, i.e.
+        this host's dead processes), so the next backup or prune is not blocked."""
+        try:
+            self.run("unlock", timeout=60, check=False)
+        except ResticError as err:
+            log.warning("could not remove the lock of a stopped restic: %s", err.reason)
 
     # -- the operations simpul uses ------------------------------------------------------------
 
