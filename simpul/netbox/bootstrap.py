@@ -31,7 +31,11 @@ class CustomFieldSpec:
     label: str
     description: str
     minimum: int | None = None
+    object_types: tuple[str, ...] = ("tenancy.tenant",)
 
+
+VM = ("virtualization.virtualmachine",)
+CLUSTER = ("virtualization.cluster",)
 
 CUSTOM_FIELDS: tuple[CustomFieldSpec, ...] = (
     CustomFieldSpec(
@@ -55,7 +59,47 @@ CUSTOM_FIELDS: tuple[CustomFieldSpec, ...] = (
     CustomFieldSpec(
         "backup_policy", "text", "Kebijakan backup", "Nama berkas di backup_policies/ (tanpa .yaml)"
     ),
+    # VPS (Pasal 14 ayat 8): the VM's own facts, the SKPD's quota, the cluster's capacity
+    CustomFieldSpec("vps_image", "text", "Image VPS", "Image dasar VPS (mis. debian-12)", object_types=VM),
+    CustomFieldSpec(
+        "vps_provider_id", "text", "ID di hypervisor", "UUID libvirt atau VMID Proxmox", object_types=VM
+    ),
+    CustomFieldSpec(
+        "vps_ssh_keys", "longtext", "Kunci SSH", "Kunci publik SSH SKPD, satu per baris", object_types=VM
+    ),
+    CustomFieldSpec("vps_quota_vms", "integer", "Kuota VPS", "Jumlah VPS maksimum", minimum=0),
+    CustomFieldSpec("vps_quota_vcpus", "integer", "Kuota vCPU", "Jumlah vCPU VPS maksimum", minimum=0),
+    CustomFieldSpec("vps_quota_memory_mb", "integer", "Kuota memori (MB)", "Memori VPS maksimum", minimum=0),
+    CustomFieldSpec("vps_quota_disk_gb", "integer", "Kuota disk (GB)", "Disk VPS maksimum", minimum=0),
+    CustomFieldSpec(
+        "vps_capacity_vcpus", "integer", "Kapasitas vCPU", "Core fisik", minimum=0, object_types=CLUSTER
+    ),
+    CustomFieldSpec(
+        "vps_capacity_memory_mb",
+        "integer",
+        "Kapasitas memori (MB)",
+        "Memori fisik klaster",
+        minimum=0,
+        object_types=CLUSTER,
+    ),
+    CustomFieldSpec(
+        "vps_capacity_disk_gb", "integer", "Kapasitas disk (GB)", "Disk", minimum=0, object_types=CLUSTER
+    ),
+    CustomFieldSpec(
+        "vps_overcommit_cpu", "decimal", "Overcommit vCPU", "vCPU per core (mis. 4.0)", object_types=CLUSTER
+    ),
+    CustomFieldSpec(
+        "vps_overcommit_memory", "decimal", "Overcommit memori", "Rasio (mis. 1.0)", object_types=CLUSTER
+    ),
+    CustomFieldSpec(
+        "vps_overcommit_disk", "decimal", "Overcommit disk", "Rasio (mis. 1.0)", object_types=CLUSTER
+    ),
 )
+
+# The IPAM role of the Pusat Data prefix that VPS addresses are taken from.
+IPAM_ROLES: dict[str, dict[str, Any]] = {
+    "vps": {"name": "VPS Pusat Data", "slug": "vps", "weight": 1000, "description": "Alamat VPS SKPD"},
+}
 
 
 @dataclass(frozen=True)
@@ -184,7 +228,7 @@ def bootstrap(api: pynetbox.api, counts: Counts | None = None) -> tuple[Counts, 
                     "name": cf.name,
                     "label": cf.label,
                     "type": cf.type,
-                    "object_types": ["tenancy.tenant"],
+                    "object_types": list(cf.object_types),
                     "description": cf.description,
                     "group_name": "simpul",
                     "required": False,
@@ -195,6 +239,7 @@ def bootstrap(api: pynetbox.api, counts: Counts | None = None) -> tuple[Counts, 
         ],
         lambda o: o["name"],
     )
+    up.sync("IPAM role", "ipam.roles", [(k, dict(v)) for k, v in IPAM_ROLES.items()], by_slug)
     roles = up.sync(
         "device role",
         "dcim.device_roles",
