@@ -24,7 +24,6 @@ Examples:
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 
 from hier_config import HConfig, MatchRule, Platform, WorkflowRemediation, get_hconfig, get_hconfig_driver
@@ -32,7 +31,12 @@ from hier_config.models import IdempotentCommandsRule, OrderingRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 from pydantic import BaseModel, ConfigDict
 
+from simpul.core.routeros_config import RosItem, parse_ros_export
+from simpul.core.routeros_config import normalise as _ros_norm
+from simpul.core.routeros_config import quote as _ros_quote
 from simpul.errors import BandwidthError
+
+__all__ = ["ConfigDiff", "RosItem", "ios_remediation", "parse_ros_export", "routeros_remediation"]
 
 IOS_OWNED = "SIMPUL-BW-"
 ROS_COMMENT = "simpul-bw"
@@ -40,9 +44,6 @@ ROS_COMMENT = "simpul-bw"
 ROS_PATHS: tuple[str, ...] = ("ip firewall address-list", "ip firewall mangle", "queue tree", "queue simple")
 #: ``<path> export`` commands that read exactly what ``routeros_remediation`` compares.
 ROS_READ_COMMANDS: tuple[str, ...] = tuple(f"/{p} export" for p in ROS_PATHS[:3])
-_ROS_RATE_KEYS = frozenset({"limit-at", "max-limit", "burst-limit", "burst-threshold"})
-_ROS_ARG_RE = re.compile(r'([\w.-]+)=("(?:[^"\\]|\\.)*"|\S*)')
-_ROS_UNITS = {"": 1, "k": 1_000, "M": 1_000_000, "G": 1_000_000_000}
 
 
 class ConfigDiff(BaseModel):
@@ -208,104 +209,6 @@ def _canonical(config: HConfig) -> str:
 # =============================================================================================
 # MikroTik RouterOS
 # =============================================================================================
-class RosItem(BaseModel):
-    """One ``add`` line of a RouterOS export: its menu and its arguments in the order given."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    args: tuple[tuple[str, str], ...]
-
-    def get(self, key: str) -> str | None:
-        return next((v for k, v in self.args if k == key), None)
-
-    def line(self) -> str:
-        return " ".join(f"{k}={_ros_quote(v)}" for k, v in self.args)
-
-
-def _ros_unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", value[1:-1])
-    return value
-
-
-def _ros_quote(value: str) -> str:
-    if value and re.fullmatch(r"[\w.:/,+@-]+", value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def parse_ros_args(text: str) -> tuple[tuple[str, str], ...]:
-    """``name=a comment="b c"`` -> ``(("name", "a"), ("comment", "b c"))``.
-
-    >>> parse_ros_args('list=simpul-bw-x address=10.20.3.0/24 comment="simpul-bw Dinas \\\\"X\\\\""')
-    (('list', 'simpul-bw-x'), ('address', '10.20.3.0/24'), ('comment', 'simpul-bw Dinas "X"'))
-    """
-    return tuple((k, _ros_unquote(v)) for k, v in _ROS_ARG_RE.findall(text))
-
-
-def parse_ros_export(text: str) -> list[RosItem]:
-    """Every ``add`` line of an export (whole or per menu), continuation lines joined.
-
-    Accepts both forms: a menu line (``/queue tree``) followed by ``add ...`` lines, and one-line
-    commands (``/queue tree add ...``). ``set``/``remove`` lines and comments are ignored.
-
-    Examples:
-        >>> text = ("# by RouterOS 7.14\\n/queue tree\\nadd name=simpul-up \\\\\\n    parent=ether1\\n"
-        ...         "/system identity\\nset name=r")
-        >>> [(i.path, i.args) for i in parse_ros_export(text)]
-        [('queue tree', (('name', 'simpul-up'), ('parent', 'ether1')))]
-    """
-    joined: list[str] = []
-    pending = ""
-    for raw in text.replace("\r", "").split("\n"):
-        line = pending + (raw.strip() if pending else raw.rstrip())
-        if line.endswith("\\"):
-            pending = line[:-1]
-            continue
-        pending = ""
-        joined.append(line.strip())
-    items: list[RosItem] = []
-    path = ""
-    for line in joined:
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("/"):
-            match = re.match(r"^/([\w /-]+?)(?:\s+(add|set|remove)\b\s*(.*))?$", line)
-            if not match:
-                path = ""
-                continue
-            path = match.group(1).strip()
-            if match.group(2) == "add":
-                items.append(RosItem(path=path, args=parse_ros_args(match.group(3))))
-            continue
-        if path and line.startswith("add "):
-            items.append(RosItem(path=path, args=parse_ros_args(line[4:])))
-    return items
-
-
-def _ros_rate(value: str) -> str:
-    """``50000k`` and ``50M`` are the same rate: compare in bit/s.
-
-    >>> _ros_rate("50000k"), _ros_rate("50M"), _ros_rate("0"), _ros_rate("bogus")
-    ('50000000', '50000000', '0', 'bogus')
-    """
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kMG]?)", value)
-    if not match:
-        return value
-    return str(round(float(match.group(1)) * _ROS_UNITS[match.group(2)]))
-
-
-def _ros_norm(key: str, value: str) -> str:
-    if key in _ROS_RATE_KEYS:
-        return _ros_rate(value)
-    if value in ("yes", "true"):
-        return "yes"
-    if value in ("no", "false"):
-        return "no"
-    return value
-
-
 def _ros_owned(item: RosItem) -> bool:
     if item.path not in ROS_PATHS:
         return False
