@@ -53,6 +53,8 @@ _PATH_RE = re.compile(r"^/([\w/ -]*?)(?:\s+(" + "|".join(VERBS) + r")\b\s*(.*))?
 _FIND_RE = re.compile(r"^\[\s*find\b\s*(?:where\s+)?([^\]]*)\]\s*")
 _UNITS = {"": 1, "k": 1_000, "M": 1_000_000, "G": 1_000_000_000}
 _BARE = re.compile(r"[\w.:/,+@*!-]+")
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+_UNESCAPES = {v: k for k, v in _ESCAPES.items()}
 
 
 class RosItem(BaseModel):
@@ -111,7 +113,7 @@ def unquote(value: str) -> str:
                 out.append(int(pair, 16))
                 i += 3
                 continue
-            out += body[i + 1].encode()
+            out += _ESCAPES.get(body[i + 1], body[i + 1]).encode()
             i += 2
             continue
         out += char.encode()
@@ -127,8 +129,15 @@ def quote(value: str) -> str:
     """
     if value and _BARE.fullmatch(value):
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return '"' + escaped + '"'
+    out = []
+    for char in value:
+        if char in '\\"$?':
+            out.append("\\" + char)
+        elif char in _UNESCAPES:
+            out.append("\\" + _UNESCAPES[char])
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def parse_args(text: str) -> tuple[tuple[str, str], ...]:
@@ -167,18 +176,51 @@ def normalise(key: str, value: str) -> str:
     return value
 
 
+def _open_quote(line: str) -> bool:
+    """True when ``line`` ends inside a quoted value (RouterOS may wrap in the middle of one).
+
+    >>> _open_quote('set note="a b'), _open_quote('set note="a \\\\" b"'), _open_quote('add name=x')
+    (True, False, False)
+    """
+    inside = False
+    escaped = False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            inside = not inside
+    return inside
+
+
+def _continued(line: str) -> bool:
+    """True when ``line`` ends in a continuation: an odd number of backslashes (``\\\\`` is a
+    backslash of the value, ``\\\\\\`` that backslash then a continuation).
+
+    >>> _continued("add a=b \\\\"), _continued('set x="c\\\\\\\\"'), _continued('set x=\\\\\\\\\\\\')
+    (True, False, True)
+    """
+    trailing = len(line) - len(line.rstrip("\\"))
+    return trailing % 2 == 1
+
+
 def logical_lines(text: str) -> list[str]:
-    """The lines of a config with ``\\`` continuations joined; comments and blank lines dropped.
+    """The lines of a config with ``\\`` continuations (and quoted values wrapped over several lines)
+    joined; comments and blank lines dropped.
 
     >>> logical_lines("# header\\n/queue tree\\nadd name=a \\\\\\n    parent=b\\n\\n")
     ['/queue tree', 'add name=a parent=b']
-    """
+"""
     joined: list[str] = []
     pending = ""
     for raw in text.replace("\r", "").split("\n"):
         line = pending + (raw.strip() if pending else raw.rstrip())
-        if line.endswith("\\") and not line.endswith("\\\\"):
+        if _continued(line):
             pending = line[:-1]
+            continue
+        if _open_quote(line):
+            pending = line
             continue
         pending = ""
         line = line.strip()
@@ -295,3 +337,92 @@ def render_export(items: Iterable[RosItem]) -> str:
             out.append(f"/{path}")
         out.append(item.command().split(" ", len(path.split()))[-1])
     return "".join(line + "\n" for line in out)
+
+
+def _find_args(target: str | None) -> tuple[tuple[str, str], ...] | None:
+    """The ``k=v`` of a ``[find ...]`` target; None when the target is not a find."""
+    if not target or not target.startswith("[find"):
+        return None
+    return parse_args(target[len("[find") : -1])
+
+
+def matches(item: RosItem, find: Iterable[tuple[str, str]]) -> bool:
+    """True when ``item`` has every ``k=v`` of a find (values compared normalised).
+
+    >>> matches(RosItem(path="q", args=(("name", "a"), ("max-limit", "1M"))), [("max-limit", "1000k")])
+    True
+    """
+    return all(normalise(k, item.get(k) or "") == normalise(k, v) for k, v in find)
+
+
+def _merged(item: RosItem, changes: Iterable[tuple[str, str]]) -> RosItem:
+    args = dict(item.args)
+    args.update(changes)
+    return item.model_copy(update={"args": tuple(args.items())})
+
+
+def _apply_add(items: list[RosItem], command: RosItem) -> None:
+    before = command.get("place-before")
+    new = command.model_copy(update={"args": tuple((k, v) for k, v in command.args if k != "place-before")})
+    find = _find_args(before)
+    at = next(
+        (
+            n
+            for n, i in enumerate(items)
+            if find and i.path == new.path and i.verb == "add" and matches(i, find)
+        ),
+        None,
+    )
+    if at is None:
+        items.append(new)
+    else:
+        items.insert(at, new)
+
+
+def _apply_set(items: list[RosItem], command: RosItem) -> None:
+    find = _find_args(command.target)
+    hit = False
+    for n, item in enumerate(items):
+        if item.path != command.path:
+            continue
+        by_find = find is not None and item.verb == "add" and matches(item, find)
+        same_target = item.verb == "set" and item.target == command.target
+        if by_find or same_target:
+            items[n] = _merged(item, command.args)
+            hit = True
+    if not hit and (find is None or command.target):
+        items.append(command)
+
+
+def apply_commands(config: str, commands: Iterable[str]) -> str:
+    """``config`` (an export) once RouterOS has run ``commands``, as a plain export.
+
+    The model the remediation's round-trip tests check against: ``add`` appends (or goes before
+    ``place-before=[find ...]``), ``set [find ...]`` changes the matching items, ``set`` of a menu
+    merges its values, ``remove [find ...]`` drops the matching items.
+
+    Examples:
+        >>> config = "/queue tree\\nadd name=a max-limit=1M\\nadd name=c\\n/snmp\\nset enabled=yes"
+        >>> print(apply_commands(config, ["/queue tree add name=b place-before=[find name=c]",
+        ...                               "/queue tree set [find name=a] max-limit=2M",
+        ...                               "/queue tree remove [find name=c]", "/snmp set contact=noc"]))
+        /queue tree
+        add name=a max-limit=2M
+        add name=b
+        /snmp
+        set enabled=yes contact=noc
+        <BLANKLINE>
+    """
+    items = parse_export(config)
+    for text in commands:
+        for command in parse_export(text):
+            if command.verb == "add":
+                _apply_add(items, command)
+            elif command.verb == "set":
+                _apply_set(items, command)
+            elif command.verb == "remove":
+                find = _find_args(command.target) or ()
+                items = [
+                    i for i in items if not (i.path == command.path and i.verb == "add" and matches(i, find))
+                ]
+    return render_export(items)
