@@ -48,6 +48,7 @@ def _whole_lab() -> Lab:
 def lab_up(
     scale: int = typer.Option(0, "--scale", help="also start N synthetic devices (benchmarks)"),
     netns: bool = typer.Option(None, "--netns/--no-netns", help="Linux namespaces (default: when root)"),
+    no_drift: bool = typer.Option(False, "--no-drift", help="clear planted drift first"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """NetBox seeded with the demo regency, its devices, and (as root) the Linux SKPD edges."""
@@ -58,7 +59,7 @@ def lab_up(
         from simpul.lab.devices.synthetic import synthetic_lab
 
         extra = synthetic_lab(scale, lab_secrets(lab.paths.root)["password"], lab.device_base_port + 2000)
-    result = lab.up(netns=netns, extra_devices=extra)
+    result = lab.up(netns=netns, extra_devices=extra, no_drift=no_drift)
     if as_json:
         emit_json(result)
         return
@@ -157,13 +158,14 @@ def devices_status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
     raise typer.Exit(0 if status.running else 1)
 
 
+SCENARIOS = typer.Option(..., "--scenario", help="scenario name (see: drift list); repeatable")
+
+
 @drift_app.command("apply")
 @handles_errors
-def drift_apply(
-    scenario: str = typer.Option(..., "--scenario", help="scenario name (see: drift list)"),
-) -> None:
-    """Plant a drift scenario on the simulated devices."""
-    planted = _whole_lab().plant(scenario)
+def drift_apply(scenarios: list[str] = SCENARIOS) -> None:
+    """Plant drift scenarios on the simulated devices (one restart of the devices for all)."""
+    planted = _whole_lab().plant(*scenarios)
     console.print(f"planted: {', '.join(planted)}")
 
 

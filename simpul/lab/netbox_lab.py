@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from simpul.errors import LabError, PortInUseError
+from simpul.errors import LabError, PortInUseError, SimpulError
 from simpul.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -597,7 +597,36 @@ PAGINATE_COUNT = 1000
                     return
         self._restore_cached()
 
-    def _restore_cached(self) -> None:
+    def _pg_client(self, tool: str) -> list[str]:
+        return [tool, "-h", str(self.sockdir), "-p", str(self.ports.postgres), "-U", "postgres"]
+
+    def dump_db(self, path: Path) -> None:
+        """Save the live database as a ``pg_dump -Fc`` file (written aside, then moved into place)."""
+        self._require_running()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        _run([*self._pg_client("pg_dump"), "-Fc", "-f", str(tmp), DB_NAME])
+        tmp.replace(path)
+
+    def restore_db(self, path: Path) -> None:
+        """Replace the live database with a ``dump_db`` file (about a second); NetBox keeps serving."""
+        self._require_running()
+        for _ in range(20):
+            self._terminate(DB_NAME)
+            proc = _run(
+                [*self._pg_client("psql"), "-qAtc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"],
+                user=self.pg_user,
+                check=False,
+            )
+            if proc.returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise LabError(f"could not replace the lab database with {path}")
+        self._restore_cached(path)
+        _run(["redis-cli", "-p", str(self.ports.redis), "FLUSHALL"])
+
+    def _restore_cached(self, dump: Path | None = None) -> None:
         self._create_db()
         _run(
             [
@@ -615,7 +644,7 @@ PAGINATE_COUNT = 1000
                 DB_USER,
                 "-j",
                 "2",
-                str(self.dump),
+                str(dump or self.dump),
             ]
         )
 
@@ -841,3 +870,60 @@ PAGINATE_COUNT = 1000
 
     def env_lines(self) -> list[str]:
         return [f"export NETBOX_URL={self.url()}", f"export NETBOX_TOKEN={self.token()}"]
+
+
+def cache_ready(settings: Settings) -> bool:
+    """Does the cache hold the NetBox venv and the migrated database dump?"""
+    lab = NetBoxLab(settings)
+    return lab.dump.exists() and lab._venv_ready()
+
+
+def prepare_cache(settings: Settings, progress: Progress | None = None) -> Path:
+    """Make the cache's NetBox venv and migrated dump now, with a throwaway lab; the dump's path.
+
+    Needs only the standard library, so ``scripts/setup.sh`` runs it with the system Python while
+    the project venv is still being installed. A lab that boots meanwhile waits for it (the lock).
+    """
+    from simpul.settings import load_settings
+
+    if cache_ready(settings):
+        return NetBoxLab(settings).dump
+    lab_dir = postgres_reachable_tempdir("simpul-prepare-")
+    env = {**os.environ, "SIMPUL_LAB_DIR": str(lab_dir), "SIMPUL_CACHE_DIR": str(settings.cache_dir)}
+    temp = NetBoxLab(
+        load_settings(env=env, settings_file=False),
+        Ports(http=free_port(), postgres=free_port(), redis=free_port()),
+        progress,
+    )
+    try:
+        temp.up()
+    finally:
+        temp.down()
+        shutil.rmtree(lab_dir, ignore_errors=True)
+    return temp.dump
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m simpul.lab.netbox_lab ready|prepare``: 0 when the cache is (made) ready, 2 on error."""
+    import argparse
+    import sys
+
+    from simpul.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m simpul.lab.netbox_lab")
+    parser.add_argument("action", choices=("ready", "prepare"))
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.action == "ready":
+            return 0 if cache_ready(settings) else 1
+        dump = prepare_cache(settings, progress=lambda message: print(message, file=sys.stderr, flush=True))
+    except SimpulError as err:
+        print(f"error {err.render()}", file=sys.stderr)
+        return err.exit_code
+    print(f"NetBox lab cache ready: {dump}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -14,6 +14,8 @@ Drift planted with ``plant`` changes only the simulated side; NetBox stays as it
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import ipaddress
 import json
 import logging
@@ -182,6 +184,65 @@ def _slug(dev: dict[str, Any], key: str) -> str | None:
     return str(value) if value else None
 
 
+SEED_MODULES = ("simpul.netbox.seed", "simpul.netbox.bootstrap", "simpul.netbox.client")
+
+
+def seed_key() -> str:
+    """What the seeded demo database depends on: the NetBox version and the seeding code.
+
+    The code is every simpul module the seeding modules import, transitively (read from their
+    ``import`` statements), plus the data files next to them (the demo regency): a change to any of
+    them makes a new key, so a cached seeded database is never older than the code that seeds.
+    """
+    from simpul.lab.netbox_lab import NETBOX_VERSION
+
+    package = Path(__file__).resolve().parents[1]
+    files = _import_closure(package, SEED_MODULES)
+    files |= {p for p in (package / "netbox").rglob("*") if p.is_file() and p.suffix in (".yaml", ".json")}
+    digest = hashlib.sha256(NETBOX_VERSION.encode())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _import_closure(package: Path, modules: tuple[str, ...]) -> set[Path]:
+    """The files of ``modules`` and of every simpul module they import, with their packages' __init__."""
+    seen: set[Path] = set()
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__
+            path = _module_file(package, parts[:depth])
+            if path is None or path in seen:
+                continue
+            seen.add(path)
+            todo += _simpul_imports(path)
+    return seen
+
+
+def _module_file(package: Path, parts: list[str]) -> Path | None:
+    base = package.joinpath(*parts[1:])  # parts[0] is "simpul"
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _simpul_imports(path: Path) -> list[str]:
+    """Names of the simpul modules ``path`` imports (at the top or inside functions)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names if a.name.split(".")[0] == "simpul"]
+        elif (
+            isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("simpul")
+        ):
+            module = str(node.module)
+            names += [module, *(f"{module}.{a.name}" for a in node.names)]  # a name may be a module
+    return names
+
+
 def _is_linux(data: dict[str, list[dict[str, Any]]], name: str) -> bool:
     return any(d.get("name") == name and _slug(d, "platform") == "linux" for d in data["devices"])
 
@@ -244,7 +305,12 @@ class Lab:
 
     # ------------------------------------------------------------------ up
     def ensure_seeded(self) -> bool:
-        """Bootstrap + demo regency once; afterwards the ``seeded`` reset point holds it."""
+        """Bootstrap + demo regency once; afterwards the ``seeded`` reset point holds it.
+
+        The seeded database is cached next to the migrated one (``seeded-<key>.dump``, the key
+        covering the NetBox version and simpul's source): a new lab restores it in about a second
+        instead of loading the regency through the API.
+        """
         from simpul.netbox.bootstrap import bootstrap
         from simpul.netbox.client import connect
         from simpul.netbox.seed import load_demo, seed_regency
@@ -252,9 +318,15 @@ class Lab:
         snapshots = self.netbox.status().get("snapshots")
         if isinstance(snapshots, list) and "seeded" in snapshots:
             return False
-        api = connect(self._nb_settings())
-        bootstrap(api)
-        seed_regency(api, load_demo())
+        cached = self.netbox.cache / f"seeded-{seed_key()}.dump"
+        if cached.exists():
+            self.netbox.restore_db(cached)
+        else:
+            self.netbox.progress("loading the demo regency into NetBox (once per simpul version)")
+            api = connect(self._nb_settings())
+            bootstrap(api)
+            seed_regency(api, load_demo())
+            self.netbox.dump_db(cached)
         self.netbox.snapshot("seeded")
         return True
 
@@ -286,11 +358,18 @@ class Lab:
             lab = apply_drift(lab, load_scenario(name))
         return lab
 
-    def up(self, *, netns: bool | None = None, extra_devices: DeviceLab | None = None) -> dict[str, Any]:
-        """NetBox (seeded) + devices (+ namespaces when root), the two started side by side. Idempotent."""
+    def up(
+        self, *, netns: bool | None = None, extra_devices: DeviceLab | None = None, no_drift: bool = False
+    ) -> dict[str, Any]:
+        """NetBox (seeded) + devices (+ namespaces when root), the two started side by side.
+
+        Idempotent: what already runs as asked is kept. ``no_drift`` first clears planted drift.
+        """
         from simpul.lab.devices import start_devices
 
         t0 = time.monotonic()
+        if no_drift and self.planted():
+            _write_private(self.paths.drift, json.dumps([]))
         nb = self.netbox.up()
         seeded_now = self.ensure_seeded()
         lab, skipped, data = self.device_spec()
@@ -304,7 +383,7 @@ class Lab:
         )
         with ThreadPoolExecutor(max_workers=1) as pool:  # namespaces build while fakenos starts
             netns_future = pool.submit(self._netns_up, netns_lab) if netns_lab is not None else None
-            devices = start_devices(self._with_drift(lab), self.paths.devices)
+            devices = start_devices(self._with_drift(lab), self.paths.devices, restart=False)
             netns_status = netns_future.result() if netns_future is not None else None
         in_netns = set(netns_status.ssh_ports) if netns_status is not None else set()
         not_simulated = {
@@ -376,13 +455,16 @@ class Lab:
             raise LabError("the lab's devices are not up", hint="run: simpul lab up")
         return DeviceLab.model_validate_json(self.paths.spec.read_text())
 
-    def plant(self, scenario: str) -> list[str]:
+    def plant(self, *scenarios: str) -> list[str]:
+        """Plant drift scenarios (one device restart for all of them); the planted list."""
         from simpul.lab.devices import start_devices
         from simpul.lab.drift import load_scenario
 
-        load_scenario(scenario)  # unknown -> InputError before anything changes
+        for scenario in scenarios:
+            load_scenario(scenario)  # unknown -> InputError before anything changes
         lab = self._running_spec()
-        planted = [*self.planted(), scenario] if scenario not in self.planted() else self.planted()
+        planted = self.planted()
+        planted += [s for s in dict.fromkeys(scenarios) if s not in planted]
         _write_private(self.paths.drift, json.dumps(planted))
         start_devices(self._with_drift(lab), self.paths.devices)
         self.write_access_files(lab, self._netns_status())

@@ -154,3 +154,17 @@ def test_a_second_lab_waits_for_the_one_preparing_the_cache(tmp_path: Path) -> N
     waiter.join(timeout=60)
     assert done == [lab.venv]  # the venv the other one made: no second build
     assert not any("creating the NetBox" in m for m in messages)
+
+
+def test_a_dumped_database_restores_under_the_running_netbox(netbox_empty, tmp_path: Path) -> None:
+    """What caches the seeded demo regency: dump_db, then restore_db while NetBox keeps serving."""
+    lab = netbox_empty.lab
+    api = netbox_empty.api()
+    api.tenancy.tenants.create(name="Dinas Uji Dump", slug="dinas-uji-dump")
+    dump = tmp_path / "seeded.dump"
+    lab.dump_db(dump)
+    lab.reset("base")
+    assert netbox_empty.api().tenancy.tenants.get(slug="dinas-uji-dump") is None
+    lab.restore_db(dump)
+    assert netbox_empty.api().tenancy.tenants.get(slug="dinas-uji-dump") is not None
+    lab.reset("base")

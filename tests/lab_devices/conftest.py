@@ -1,4 +1,8 @@
-"""Fixtures: a small hand-built DeviceLab (SKPD disdik and dinkes of the demo regency) served for real."""
+"""Fixtures: a small hand-built DeviceLab (SKPD disdik and dinkes of the demo regency) served for real.
+
+At session start, device servers that a killed earlier session left running under pytest's temp
+root are stopped (their starter's pid is gone): their ports and memory come back.
+"""
 
 from __future__ import annotations
 
@@ -222,6 +226,13 @@ class RunningLab:
             "fast_cli": False,
             "conn_timeout": 20,
         }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_orphaned_servers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from simpul.lab.devices import sweep_orphaned_servers
+
+    sweep_orphaned_servers(tmp_path_factory.getbasetemp().parent)  # /tmp/pytest-of-<user>
 
 
 @pytest.fixture(scope="session")

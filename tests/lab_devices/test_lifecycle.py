@@ -57,6 +57,55 @@ def test_start_twice_restarts_with_the_new_spec(tmp_path: Path) -> None:
         stop_devices(tmp_path)
 
 
+def test_without_restart_a_server_serving_the_same_spec_is_kept(tmp_path: Path) -> None:
+    lab = demo_lab(free_port_block(8))
+    first = start_devices(lab, tmp_path, timeout=60)
+    try:
+        kept = start_devices(lab, tmp_path, timeout=60, restart=False)
+        assert kept.pid == first.pid and kept.running
+        changed = lab.model_copy(update={"drift": ("changed-config-line",)})
+        again = start_devices(changed, tmp_path, timeout=60, restart=False)
+        assert again.pid != first.pid and again.running  # another spec: restarted
+    finally:
+        stop_devices(tmp_path)
+
+
+def test_a_server_whose_starter_died_is_swept_and_no_other(tmp_path: Path) -> None:
+    """As after a killed test session: the detached server lives on; the next session stops it."""
+    from simpul.lab.devices import sweep_orphaned_servers
+
+    orphan_lab, ours_lab = demo_lab(free_port_block(8)), demo_lab(free_port_block(8) + 100)
+    (tmp_path / "orphan.json").write_text(orphan_lab.model_dump_json())
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from simpul.lab.devices import start_devices\n"
+        "from simpul.lab.spec import DeviceLab\n"
+        "lab = DeviceLab.model_validate_json(Path(sys.argv[1]).read_text())\n"
+        "print(start_devices(lab, Path(sys.argv[2]), timeout=60).pid, flush=True)\n"
+        "os._exit(0)  # no teardown, as a killed session\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "orphan.json"), str(tmp_path / "orphan")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    orphan_pid = int(done.stdout.split()[-1])
+    start_devices(ours_lab, tmp_path / "ours", timeout=60)
+    try:
+        assert devices_status(tmp_path / "orphan").running
+        assert sweep_orphaned_servers(tmp_path) == [orphan_pid]
+        assert not devices_status(tmp_path / "orphan").running
+        assert devices_status(tmp_path / "ours").running  # its starter (this session) is alive
+        with socket.socket() as sock:
+            sock.bind((orphan_lab.host, orphan_lab.devices[0].ssh_port))  # its ports are free again
+    finally:
+        stop_devices(tmp_path / "ours")
+
+
 def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
     lab = demo_lab(free_port_block(8))
     taken = next(d for d in lab.devices if d.name == "rtr-dinkes")

@@ -236,16 +236,23 @@ def devices_status(state_dir: Path) -> DevicesStatus:
     )
 
 
-def start_devices(lab: DeviceLab, state_dir: Path, timeout: float = 120.0) -> DevicesStatus:
+def start_devices(
+    lab: DeviceLab, state_dir: Path, timeout: float = 120.0, *, restart: bool = True
+) -> DevicesStatus:
     """Start every simulatable device of ``lab`` in one detached server process; wait until all listen.
 
     A server already running from ``state_dir`` is stopped first (so this also applies a patched
-    spec). Raises PortInUseError (before anything starts) when a port is taken, LabError when the
-    server fails or is not ready within ``timeout`` seconds. Devices of other platforms are
-    skipped and listed in ``DevicesStatus.skipped``.
+    spec; device state is rebuilt as on a reboot). With ``restart=False`` a server already serving
+    exactly this spec is kept as it is. Raises PortInUseError (before anything starts) when a port is
+    taken, LabError when the server fails or is not ready within ``timeout`` seconds. Devices of
+    other platforms are skipped and listed in ``DevicesStatus.skipped``.
     """
     state_dir = Path(state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
+    if not restart:
+        running = _serving(lab, state_dir)
+        if running is not None:
+            return running
     stop_devices(state_dir)
     check_ports(lab)
     spec_path = state_dir / "spec.json"
@@ -296,6 +303,16 @@ def start_devices(lab: DeviceLab, state_dir: Path, timeout: float = 120.0) -> De
         source=str(log_path),
         hint="read serve.log; for large labs pass a longer timeout",
     )
+
+
+def _serving(lab: DeviceLab, state_dir: Path) -> DevicesStatus | None:
+    """The status of the server of ``state_dir`` when it is up and serves exactly ``lab``."""
+    status = devices_status(state_dir)
+    try:
+        same = (state_dir / "spec.json").read_text() == lab.model_dump_json()
+    except OSError:
+        return None
+    return status if status.running and same and (state_dir / "ready").exists() else None
 
 
 def _terminate(pid: int, grace: float = 15.0) -> None:
