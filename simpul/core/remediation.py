@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simpul.core.routeros_config import (
     ORDERED_MENUS,
+    VERBS,
     RosItem,
     apply_commands,
     normalise,
@@ -107,6 +108,9 @@ class RemediationRules(BaseModel):
 
     owned: tuple[str, ...] = ()
     scope: tuple[str, ...] | None = None
+    #: IOS/EOS sections an ``owned`` regex never makes simpul's to remove: a physical interface
+    #: cannot be deleted; it is remediated line by line when the intended config has it.
+    keep_sections: tuple[str, ...] = (r"^interface ",)
     owned_menus: tuple[str, ...] = ()
     identity: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
     owner_comment: str = OWNER_COMMENT
@@ -221,7 +225,8 @@ def owned_part(config: HConfig, intended: HConfig, rules: RemediationRules) -> H
     owned = HConfig(config.driver)
     for child in config.children:
         text = child.text
-        mine = text in headers or (not child.children and _key(text) in keys) or _any(rules.owned, text)
+        by_rule = _any(rules.owned, text) and not (child.children and _any(rules.keep_sections, text))
+        mine = text in headers or (not child.children and _key(text) in keys) or by_rule
         if mine and in_scope(rules, text):
             owned.add_deep_copy_of(child)
     return owned
@@ -522,14 +527,26 @@ place-before=[find comment="lokal: drop"]
         ('/ip firewall filter remove [find comment="simpul icmp"]',)
     """
     rules = rules or RemediationRules()
-    have = [i for i in parse_export(running) if in_scope(rules, i.canonical())]
-    want = [i for i in parse_export(intended) if i.verb in ("add", "set") and in_scope(rules, i.canonical())]
+    have = _ros_items(running, rules)
+    want = _ros_items(intended, rules, ("add", "set"))
     commands, diff = _ros_plan(have, want, set(), rules)
     if not commands:
         return Remediation(driver=ROUTEROS, commands=(), rollback=(), diff="")
-    after = [i for i in parse_export(apply_commands(running, commands)) if in_scope(rules, i.canonical())]
+    rollback = _ros_restore(apply_commands(running, commands), have, want, rules)
+    return Remediation(driver=ROUTEROS, commands=commands, rollback=rollback, diff="\n".join(diff) + "\n")
+
+
+def _ros_items(config: str, rules: RemediationRules, verbs: tuple[str, ...] = VERBS) -> list[RosItem]:
+    return [i for i in parse_export(config) if i.verb in verbs and in_scope(rules, i.canonical())]
+
+
+def _ros_restore(
+    current: str, before: list[RosItem], want: list[RosItem], rules: RemediationRules
+) -> tuple[str, ...]:
+    """Commands that bring what a push of ``want`` may have changed in ``current`` back to ``before``:
+    its owned entries, and the values of the ``set`` keys ``want`` names."""
     wanted_ids = {ros_identity(i, rules) for i in want}
-    before_owned = [i for i in have if i.verb == "add" and _owned(i, wanted_ids, rules)]
+    before_owned = [i for i in before if i.verb == "add" and _owned(i, wanted_ids, rules)]
     touched = _set_values(want, rules)
     before_sets = [
         RosItem(
@@ -538,11 +555,38 @@ place-before=[find comment="lokal: drop"]
             target=ident[2] or None,
             args=tuple((k, old[k]) for k in touched[ident] if k in old),
         )
-        for ident, old in _set_values(have, rules).items()
+        for ident, old in _set_values(before, rules).items()
         if ident in touched
     ]
-    rollback, _ = _ros_plan(after, before_sets + before_owned, wanted_ids, rules)
-    return Remediation(driver=ROUTEROS, commands=commands, rollback=rollback, diff="\n".join(diff) + "\n")
+    commands, _ = _ros_plan(_ros_items(current, rules), before_sets + before_owned, wanted_ids, rules)
+    return commands
+
+
+def restore(
+    driver: str | None, current: str, before: str, intended: str, rules: RemediationRules | None = None
+) -> tuple[str, ...]:
+    """The rollback of a push of ``intended`` made on a device that ran ``before`` and runs ``current``
+    now (whole, partial or none of the push): what brings simpul's part back to ``before``.
+
+    Examples:
+        >>> restore("cisco_ios", "ntp server 10.10.0.1\\ninterface Loopback9\\n description x",
+        ...         "ntp server 192.0.2.1", "ntp server 10.10.0.1\\ninterface Loopback9\\n description x")
+        ('no ntp server 10.10.0.1', 'no interface Loopback9', 'ntp server 192.0.2.1')
+        >>> restore("routeros", "/snmp set location=B", "/snmp set location=A", "/snmp set location=B")
+        ('/snmp set location=A',)
+    """
+    rules = rules or RemediationRules()
+    if driver == ROUTEROS:
+        return _ros_restore(
+            current, _ros_items(before, rules), _ros_items(intended, rules, ("add", "set")), rules
+        )
+    if driver is None or driver not in HIER_PLATFORMS:
+        raise _unsupported(driver)
+    hdriver = _driver(driver)
+    wanted = scoped(get_hconfig(hdriver, intended), rules)
+    now = owned_part(get_hconfig(hdriver, current), wanted, rules)
+    then = owned_part(get_hconfig(hdriver, before), wanted, rules)
+    return tuple(_dump(WorkflowRemediation(now, then).remediation_config))
 
 
 def routeros_comparable(config: str, rules: RemediationRules | None = None) -> dict[str, list[str]]:
@@ -569,6 +613,7 @@ __all__ = [
     "hier_remediation",
     "remediate",
     "render_export",
+    "restore",
     "routeros_comparable",
     "routeros_remediation",
 ]
