@@ -889,7 +889,10 @@ if ! flock --nonblock 8; then
     exit 75
 fi
 RUN=$(date -u +%Y%m%dT%H%M%SZ)-$$
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/simpul-backup.XXXXXX")
+if ! WORK=$(mktemp -d "${TMPDIR:-/tmp}/simpul-backup.XXXXXX" 2>&1); then
+    printf '{"event":"error","error_b64":"%s"}\n' "$(printf 'cannot create a work directory: %s' "$WORK" | base64 -w0)"
+    exit 1
+fi
 trap 'rm -rf "$WORK"' EXIT
 OK_TAGS=""
 FAILED=0
@@ -1063,10 +1066,9 @@ def _decode(text: str | None) -> str:
         raw = base64.b64decode(text, validate=True).decode("utf-8", "replace")
     except ValueError:
         return ""
-    lines = [
-        line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("\tgithub.com/")
-    ]
-    return lines[-1][:200] if lines else ""
+    lines = [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("\t")]
+    fatal = [line for line in lines if line.startswith("Fatal:")]
+    return (fatal or lines or [""])[-1][:200]
 
 
 def classify_restic_error(text: str) -> tuple[str, str]:
@@ -1147,6 +1149,8 @@ def parse_agent_output(stdout: str, returncode: int) -> AgentReport:
             return AgentReport(
                 run=None, category="error", reason="another run of the agent is still going on"
             )
+        elif kind == "error":
+            return AgentReport(run=run, category="error", reason=_decode(event.get("error_b64")) or "agent error")
         elif kind == "target":
             text = _decode(event.get("error_b64"))
             category, message = classify_restic_error(text) if text else ("unreachable", "")

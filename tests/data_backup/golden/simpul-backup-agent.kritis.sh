@@ -23,7 +23,10 @@ if ! flock --nonblock 8; then
     exit 75
 fi
 RUN=$(date -u +%Y%m%dT%H%M%SZ)-$$
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/simpul-backup.XXXXXX")
+if ! WORK=$(mktemp -d "${TMPDIR:-/tmp}/simpul-backup.XXXXXX" 2>&1); then
+    printf '{"event":"error","error_b64":"%s"}\n' "$(printf 'cannot create a work directory: %s' "$WORK" | base64 -w0)"
+    exit 1
+fi
 trap 'rm -rf "$WORK"' EXIT
 OK_TAGS=""
 FAILED=0
