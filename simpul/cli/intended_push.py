@@ -6,6 +6,8 @@ The lead mounts :func:`push_command` as ``simpul intended push``; the use case i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
@@ -27,6 +29,7 @@ from simpul.services.intended_push import PushRequest, PushResult, push
 FEATURE = typer.Option(None, "--feature", help="only this compliance feature (e.g. ntp)")
 COMMIT = typer.Option(False, "--commit", help="push (default: dry run, print the remediation)")
 CONFIRM = typer.Option(None, "--commit-confirm", help="napalm commit-confirm with this revert timer (s)")
+TEMPLATES = typer.Option(None, "--templates", help="template directory (default: the shipped tree)")
 JSON = typer.Option(False, "--json", help="print JSON")
 STYLE = {"applied": "green", "unchanged": "", "rolled_back": "yellow", "failed": "red"}
 
@@ -42,6 +45,7 @@ def push_command(
     feature: str | None = FEATURE,
     commit: bool = COMMIT,
     commit_confirm: int | None = CONFIRM,
+    templates: Path | None = TEMPLATES,
     as_json: bool = JSON,
 ) -> None:
     """Bring devices to their intended config: backup, push, re-read, re-check, roll back on failure.
@@ -53,7 +57,9 @@ def push_command(
 
     filters = Filters.of(skpd=skpd, site=site, role=role, platform=platform, tag=tag, device=device)
     quiet_nornir()
-    request = PushRequest(filters=filters, feature=feature, commit=commit, commit_confirm=commit_confirm)
+    request = PushRequest(
+        filters=filters, feature=feature, commit=commit, commit_confirm=commit_confirm, templates=templates
+    )
     result = push(settings(), request)
     if as_json:
         emit_json(result.as_json())
