@@ -67,6 +67,13 @@ CUSTOM_FIELDS: tuple[CustomFieldSpec, ...] = (
     CustomFieldSpec(
         "vps_ssh_keys", "longtext", "Kunci SSH", "Kunci publik SSH SKPD, satu per baris", object_types=VM
     ),
+    CustomFieldSpec(
+        "vps_request",
+        "json",
+        "Permintaan VPS",
+        "Diisi simpul selama permintaan VPS berjalan (nama, SKPD, ukuran)",
+        object_types=("ipam.ipaddress",),
+    ),
     CustomFieldSpec("vps_quota_vms", "integer", "Kuota VPS", "Jumlah VPS maksimum", minimum=0),
     CustomFieldSpec("vps_quota_vcpus", "integer", "Kuota vCPU", "Jumlah vCPU VPS maksimum", minimum=0),
     CustomFieldSpec("vps_quota_memory_mb", "integer", "Kuota memori (MB)", "Memori VPS maksimum", minimum=0),

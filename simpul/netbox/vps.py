@@ -10,18 +10,28 @@ Where things are (created by ``simpul netbox bootstrap``):
 - an SKPD: a tenant of group ``skpd``; its quota in ``vps_quota_*``;
 - a VPS: a VM of that cluster with that tenant; ``vps_image``, ``vps_ssh_keys``, ``vps_provider_id``.
 
-Recording a VPS is race-free without any lock of our own:
+Recording a VPS is race-free without any lock of our own. NetBox serialises
+``prefix.available_ips.create()`` (a PostgreSQL advisory lock held until the new address is
+committed), so the address is also a ticket that orders concurrent requests:
 
-1. the address comes from ``prefix.available_ips.create()``, which NetBox serialises (an advisory
-   lock in PostgreSQL): two requests never get the same address;
-2. the VM is written, then the name, the quota and the capacity are checked again against what
-   NetBox then holds, the VPS's own record left out. Of two requests racing for one name or the
-   last of a quota, the later check sees both and backs out (deletes what it wrote): nothing is ever
-   duplicated or over quota; at worst both back out, each with a clear refusal.
+1. a first check against the VMs NetBox holds refuses the plain cases early;
+2. the address is taken, carrying the request (name, SKPD, size) in its custom field
+   ``vps_request``: two requests never get the same address, and every earlier ticket is
+   committed and visible before a later one exists;
+3. the name, the quota and the capacity are checked again against the VMs plus every earlier
+   ticket still in flight (a smaller address id, less than ``TICKET_TTL`` older): the first requests
+   in ticket order get in, the later ones that no longer fit back out (delete their address);
+4. the VM, its interface and the primary address are written, then the ticket is cleared.
+
+A request is never counted zero times by a later one (ticket, then VM), sometimes twice (a
+moment between the two): so nothing is ever duplicated or over quota, and at worst a request is
+refused that would just have fitted. A request killed mid-way leaves a ticket that stops counting
+after ``TICKET_TTL``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 from collections.abc import Iterable
@@ -57,6 +67,8 @@ VM_TYPE = "virtualization.virtualmachine"
 IMAGE_FIELD = "vps_image"
 PROVIDER_ID_FIELD = "vps_provider_id"
 SSH_KEYS_FIELD = "vps_ssh_keys"
+REQUEST_FIELD = "vps_request"
+TICKET_TTL = dt.timedelta(minutes=10)
 DISK_MB_PER_GB = 1000  # NetBox 4 keeps a VM's disk in MB; the demo seed writes GB x 1000
 VM_FIELDS = "id,name,status,tenant,vcpus,memory,disk,primary_ip4,custom_fields,cluster"
 
@@ -254,26 +266,47 @@ def desired(api: Any, pd: PusatData, skpd: str | None = None, name: str | None =
 # ----------------------------------------------------------------------------------- writes
 
 
-def check_request(
-    api: Any, pd: PusatData, who: Skpd, req: VpsRequest, own_id: int | None = None
-) -> list[str]:
-    """Every reason the request cannot be taken, against what NetBox holds now (``own_id`` left out)."""
-    vms = [vm for vm in cluster_vms(api, pd) if int(vm["id"]) != own_id]
-    holding = held(vms)
+def _tickets(api: Any, pd: PusatData, mine: Any) -> list[Json]:
+    """The requests in flight before ``mine``: earlier tickets (smaller id), not yet stale."""
+    mine_at = dt.datetime.fromisoformat(str(mine.created).replace("Z", "+00:00"))
+    out = []
+    for ip in get_all(
+        api, "ipam/ip-addresses", [("parent", str(pd.prefix))], fields="id,created,custom_fields"
+    ):
+        wanted = (ip.get("custom_fields") or {}).get(REQUEST_FIELD)
+        if not wanted or int(ip["id"]) >= int(mine.id):
+            continue
+        at = dt.datetime.fromisoformat(str(ip["created"]).replace("Z", "+00:00"))
+        if mine_at - at <= TICKET_TTL:
+            out.append(wanted)
+    return out
+
+
+def check_request(api: Any, pd: PusatData, who: Skpd, req: VpsRequest, ticket: Any = None) -> list[str]:
+    """Every reason the request cannot be taken, against the VMs NetBox holds and, given the
+    request's own ticket, every earlier request still in flight."""
+    vms = cluster_vms(api, pd)
+    holding = [(h.skpd, h.size) for h in held(vms)]
+    names = [str(vm["name"]) for vm in vms]
+    if ticket is not None:
+        for t in _tickets(api, pd, ticket):
+            size = Size(int(t.get("vcpus", 0)), int(t.get("memory_mb", 0)), int(t.get("disk_gb", 0)))
+            holding.append((t.get("skpd"), size))
+            names.append(str(t.get("name", "")))
     return refusals(
         req,
-        taken_names=[str(vm["name"]) for vm in vms],
+        taken_names=names,
         quota=who.quota,
-        skpd_used=[h.size for h in holding if h.skpd == who.slug],
+        skpd_used=[size for slug, size in holding if slug == who.slug],
         capacity=pd.capacity,
-        cluster_used=[h.size for h in holding],
+        cluster_used=[size for _, size in holding],
     )
 
 
 def record_vps(api: Any, pd: PusatData, who: Skpd, req: VpsRequest) -> Recorded:
     """Write a planned VPS with its address; refuse (writing nothing) if it does not fit.
 
-    Raises VpsRefused (exit 2): the checks failed, before or after writing (then undone).
+    Raises VpsRefused (exit 2): the checks failed, before or after the ticket (then undone).
     """
     problems = check_request(api, pd, who, req)
     if problems:
@@ -286,16 +319,25 @@ def record_vps(api: Any, pd: PusatData, who: Skpd, req: VpsRequest) -> Recorded:
         )
     written: list[Any] = []
     try:
-        ip = _allocate_ip(api, pd, who, req.name)
+        ip = _allocate_ip(api, pd, who, req)
         written.append(ip)
+        problems = check_request(api, pd, who, req, ticket=ip)
+        if problems:  # earlier requests in flight took the name or the room
+            raise _refused(req, [*problems, "(counting requests in flight before this one)"])
         vm = _create_vm(api, pd, who, req)
         written.insert(0, vm)
         iface = api.virtualization.interfaces.create(virtual_machine=vm.id, name="eth0")
-        ip.update({"assigned_object_type": "virtualization.vminterface", "assigned_object_id": iface.id})
+        api.ipam.ip_addresses.update(  # a bulk PATCH: pynetbox's Record.update may drop a null field
+            [
+                {
+                    "id": ip.id,
+                    "assigned_object_type": "virtualization.vminterface",
+                    "assigned_object_id": iface.id,
+                    "custom_fields": {REQUEST_FIELD: None},
+                }
+            ]
+        )
         vm.update({"primary_ip4": ip.id})
-        problems = check_request(api, pd, who, req, own_id=int(vm.id))
-        if problems:  # a concurrent request got there first: back out
-            raise _refused(req, [*problems, "(found after recording: a concurrent request took it)"])
         journal(
             api,
             int(vm.id),
@@ -329,19 +371,37 @@ def _is_duplicate_name(exc: pynetbox.RequestError) -> bool:
     return "name" in text and ("exist" in text or "unique" in text)
 
 
-def _allocate_ip(api: Any, pd: PusatData, who: Skpd, name: str) -> Any:
-    """The next free address of the VPS prefix, taken under NetBox's own lock; never the gateway."""
+def _allocate_ip(api: Any, pd: PusatData, who: Skpd, req: VpsRequest) -> Any:
+    """The next free address of the VPS prefix, taken under NetBox's own lock, carrying the
+    request as its ticket; never the gateway."""
     prefix = api.ipam.prefixes.get(pd.prefix_id)
     gateway = gateway_of(str(pd.prefix))
+    name = req.name
+    ticket = {"name": name, "skpd": who.slug, **req.size.as_json()}
     for _ in range(2):
         ip = prefix.available_ips.create(
-            {"status": "active", "tenant": who.id, "dns_name": name, "description": f"VPS {name}"}
+            {
+                "status": "active",
+                "tenant": who.id,
+                "dns_name": name,
+                "description": f"VPS {name}",
+                "custom_fields": {REQUEST_FIELD: ticket},
+            }
         )
         if str(ipaddress.ip_interface(ip.address).ip) != gateway:
             return ip
         # NetBox did not know the gateway: keep it reserved for good and take the next address
-        ip.update(
-            {"status": "reserved", "tenant": None, "dns_name": "", "description": "gateway VPS (simpul)"}
+        api.ipam.ip_addresses.update(
+            [
+                {
+                    "id": ip.id,
+                    "status": "reserved",
+                    "tenant": None,
+                    "dns_name": "",
+                    "description": "gateway VPS (simpul)",
+                    "custom_fields": {REQUEST_FIELD: None},
+                }
+            ]
         )
     raise NetBoxError(f"could not allocate an address in {pd.prefix}")
 
@@ -414,7 +474,3 @@ def free_ip(api: Any, vm_id: int) -> str | None:
     for ip in api.ipam.ip_addresses.filter(virtual_machine_id=vm_id):
         ip.delete()
     return str(primary) if primary else None
-
-
-def images_hint(images: Iterable[str]) -> str:
-    return ", ".join(sorted(images)) or "none"
