@@ -43,6 +43,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from simpul.core.routeros_config import canonical_lines
 from simpul.core.yaml_lines import LineIndex, field_path, load_yaml_with_lines
 from simpul.errors import InputError
 
@@ -259,55 +260,13 @@ def indented_lines(text: str) -> list[str]:
     return out
 
 
-_ROS_VERB = re.compile(r"^(/[\w /.-]*?)\s+(add|set|remove|enable|disable|print)\b\s*(.*)$")
-_ROS_QUOTED = re.compile(r'=("(?:[^"\\]|\\.)*")')
-
-
-def _ros_unquote(match: re.Match[str]) -> str:
-    inner = match.group(1)[1:-1]
-    needs = not inner or any(c in inner for c in ' ;"=[]') or "\\" in inner
-    return "=" + (match.group(1) if needs else inner)
-
-
-def routeros_lines(text: str) -> list[str]:
-    """A RouterOS ``/export`` or ``/export terse`` as one ``/path verb args`` line per item.
-
-    A stand-in until ``simpul.core.routeros_config.canonical_lines`` lands (that one is used when
-    present). Continuation lines (trailing ``\\``) are joined; needless quotes are dropped.
-
-    >>> text = '# by RouterOS\\n/snmp\\nset contact="noc" \\\\\\n    location="Kab Sekadau"\\n'
-    >>> routeros_lines(text + '/ip dns set servers=1.1.1.1\\n')
-    ['/snmp set contact=noc location="Kab Sekadau"', '/ip dns set servers=1.1.1.1']
-    """
-    joined: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if joined and joined[-1].endswith("\\"):
-            joined[-1] = joined[-1][:-1].rstrip() + " " + line
-        elif line and not line.startswith("#"):
-            joined.append(line)
-    out: list[str] = []
-    path = "/"
-    for raw in joined:
-        line = " ".join(raw.split())
-        match = _ROS_VERB.match(line) if line.startswith("/") else None
-        if match:
-            item = f"{match.group(1)} {match.group(2)} {match.group(3)}".strip()
-            out.append(_ROS_QUOTED.sub(_ros_unquote, item))
-        elif line.startswith("/"):
-            path = line
-        else:
-            out.append(_ROS_QUOTED.sub(_ros_unquote, f"{path} {line}"))
-    return out
-
-
 def canonical(text: str, syntax: Syntax) -> list[str]:
-    """The canonical lines of a config in the given syntax."""
+    """The canonical lines of a config in the given syntax (RouterOS: ``simpul.core.routeros_config``).
+
+    >>> canonical('/snmp\\nset contact=noc \\\\\\n    location="Kab Sekadau"\\n', "routeros")
+    ['/snmp set contact=noc location="Kab Sekadau"']
+    """
     if syntax == "routeros":
-        try:  # the other engineer's canonical form, when it has landed
-            from simpul.core.routeros_config import canonical_lines  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            return routeros_lines(text)
         return list(canonical_lines(text))
     return indented_lines(text)
 

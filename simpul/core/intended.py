@@ -59,18 +59,19 @@ class AaaConfig(_Frozen):
 class RegencyConfig(_Frozen):
     """The regency-wide parts of every device's config (NetBox config context ``jaringan_intra``).
 
-    The defaults are the demo regency's values, so a device without the context renders the same.
+    The defaults are what a device without the context gets: no servers, no banner (the demo
+    regency's context, ``simpul/netbox/demo_regency.yaml``, sets them all).
     """
 
     domain: str = "sekadau.go.id"
-    dns_servers: tuple[str, ...] = ("10.10.0.53",)
-    ntp_servers: tuple[str, ...] = ("10.10.0.11", "10.10.0.12")
+    dns_servers: tuple[str, ...] = ()
+    ntp_servers: tuple[str, ...] = ()
     timezone: str = "Asia/Pontianak"
-    syslog_servers: tuple[str, ...] = ("10.10.0.50",)
+    syslog_servers: tuple[str, ...] = ()
     syslog_level: str = "informational"
     snmp: SnmpConfig = SnmpConfig()
     aaa: AaaConfig = AaaConfig()
-    banner: str = "Akses terbatas: perangkat Jaringan Intra Pemerintah Kabupaten Sekadau"
+    banner: str = ""
     lldp: bool = True
 
 

@@ -170,12 +170,14 @@ class CheckRequest:
 class CheckResult:
     devices: dict[str, DeviceCompliance]
     failed: dict[str, str] = field(default_factory=dict)  # device -> reason (no backup, unreachable ...)
-    source: str = "backup"
+    source: str = "backup"  # or "live"
+    repo: str | None = None  # the backup repo read (source "backup")
 
     def as_json(self) -> dict[str, Any]:
         summary = summarise(self.devices)
         summary["failed_devices"] = len(self.failed)
         summary["source"] = self.source
+        summary["repo"] = self.repo
         return {
             "devices": {name: r.as_json() for name, r in sorted(self.devices.items())},
             "failed": dict(sorted(self.failed.items())),
@@ -269,11 +271,11 @@ def check(settings: Settings, request: CheckRequest) -> CheckResult:
     templates, source_dir = load_templates(request.templates)
     contexts = _contexts(settings, request.filters)
     intended, render_errors = render_all([c for c, _ in contexts], templates, source_dir)
+    repo = None
     if request.live:
         running, failed = _running_live(settings, request.filters)
-        source = "live"
     else:
-        running, source = _running_from_backup(settings, request.repo, list(intended))
+        running, repo = _running_from_backup(settings, request.repo, list(intended))
         failed = {}
     results, no_backup = compare_all(
         contexts, intended, running, rules, waivers, request.today or dt.date.today()
@@ -288,7 +290,7 @@ def check(settings: Settings, request: CheckRequest) -> CheckResult:
             who=getpass.getuser(),
             detail={"source": "live" if request.live else "backup"},
         )
-    return CheckResult(devices=results, failed=failed, source="live" if request.live else source)
+    return CheckResult(devices=results, failed=failed, source="live" if request.live else "backup", repo=repo)
 
 
 # --------------------------------------------------------------------------- history
