@@ -39,9 +39,9 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simpul.core.routeros_config import canonical_lines
 from simpul.core.yaml_lines import LineIndex, field_path, load_yaml_with_lines
@@ -65,35 +65,24 @@ class Scope(_Frozen):
     tag: tuple[str, ...] = ()
 
 
+def _regex(rx: str) -> str:
+    try:
+        re.compile(rx)
+    except re.error as exc:
+        raise ValueError(f"{rx!r} is not a valid regex ({exc})") from None
+    return rx
+
+
+Regex = Annotated[str, AfterValidator(_regex)]
+
+
 class Feature(_Frozen):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
-    match: dict[str, tuple[str, ...]]  # platform -> regexes of the section lines that belong to it
-    ignore: tuple[str, ...] = ()  # regexes of canonical lines never compared (set by another tool)
+    match: dict[str, tuple[Regex, ...]]  # platform -> regexes of the section lines that belong to it
+    ignore: tuple[Regex, ...] = ()  # regexes of canonical lines never compared (set by another tool)
     ordered: bool = False
     scope: Scope = Scope()
-
-    @field_validator("match", mode="after")
-    @classmethod
-    def _regexes(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        for regexes in value.values():
-            for rx in regexes:
-                _compile(rx)
-        return value
-
-    @field_validator("ignore", mode="after")
-    @classmethod
-    def _ignore(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for rx in value:
-            _compile(rx)
-        return value
-
-
-def _compile(rx: str) -> re.Pattern[str]:
-    try:
-        return re.compile(rx)
-    except re.error as exc:
-        raise ValueError(f"{rx!r} is not a valid regex ({exc})") from None
 
 
 class ComplianceRules(_Frozen):
