@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -771,30 +771,30 @@ def _write_report(target: PusatDataTarget, skpd: str, report: dict[str, Any]) ->
     return path
 
 
-def _drill_one(
+def _drill_attempt(
     ctx: Context, target: PusatDataTarget, skpd: str, seed: int, scratch_base: Path, servers: _ScratchServers
-) -> SkpdDrill:
+) -> tuple[SkpdDrill, dict[str, Any]]:
     entry = ctx.estate.skpd[skpd]
     policy = ctx.policy(skpd)
-    at = dt.datetime.now(dt.UTC)
     if policy is None:
         why = (
             "no backup policy (Pasal 16 ayat (1))"
             if entry.policy is None
-            else f"no file for policy {entry.policy!r}"
+            else f"no file for {entry.policy!r}"
         )
-        return SkpdDrill(skpd, "failed", reason=why)
+        return SkpdDrill(skpd, "failed", reason=why), {}
     try:
         snapshots = read_snapshots(target, skpd)
     except ResticError as err:
-        return SkpdDrill(skpd, "failed", reason=err.reason)
+        return SkpdDrill(skpd, "failed", reason=err.reason), {}
     run = pick_run(runs_of(snapshots), policy.drill.snapshot, seed)
     if run is None:
-        return SkpdDrill(skpd, "failed", reason="no complete backup to restore")
-    scratch = scratch_base / skpd
+        return SkpdDrill(skpd, "failed", reason="no complete backup to restore"), {}
     start = time.monotonic()
     try:
-        files, databases, reasons = _drill_run(target, skpd, policy, run, snapshots, scratch, servers, seed)
+        files, databases, reasons = _drill_run(
+            target, skpd, policy, run, snapshots, scratch_base / skpd, servers, seed
+        )
     except (ResticError, ScratchDbError) as err:
         files, databases, reasons = {}, {}, [err.reason if isinstance(err, DeviceError) else err.message]
     seconds = time.monotonic() - start
@@ -812,22 +812,33 @@ def _drill_one(
         reason="; ".join(reasons) or None,
         run=run.run_id,
     )
-    report = {
-        **drill.as_json(),
-        "skpd": skpd,
-        "policy": entry.policy,
-        "at": at.isoformat(),
+    details = {
         "run": run.run_id,
         "server": run.host,
         "run_time": run.time.isoformat(),
-        "seed": seed,
         "sample_files": policy.drill.sample_files,
         "files": files,
         "database_details": databases,
-        "article": "Pasal 16 ayat (2)",
     }
-    path = _write_report(target, skpd, report)
-    return SkpdDrill(**{**drill.__dict__, "report": str(path)})
+    return drill, details
+
+
+def _drill_one(
+    ctx: Context, target: PusatDataTarget, skpd: str, seed: int, scratch_base: Path, servers: _ScratchServers
+) -> SkpdDrill:
+    """One SKPD's drill; its report is kept whatever the outcome (a failed drill is evidence too)."""
+    at = dt.datetime.now(dt.UTC)
+    drill, details = _drill_attempt(ctx, target, skpd, seed, scratch_base, servers)
+    report = {
+        **drill.as_json(),
+        "skpd": skpd,
+        "policy": ctx.estate.skpd[skpd].policy,
+        "at": at.isoformat(),
+        "seed": seed,
+        "article": "Pasal 16 ayat (2)",
+        **details,
+    }
+    return replace(drill, report=str(_write_report(target, skpd, report)))
 
 
 @contextmanager
