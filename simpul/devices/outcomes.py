@@ -84,6 +84,8 @@ def classify(exc: BaseException | None, device: str | None = None) -> DeviceErro
     'timeout: the device did not answer in time'
     >>> classify(CommandRejected("% Invalid input at 'ntp server x'")).reason
     "rejected: % Invalid input at 'ntp server x'"
+    >>> classify(CommandRejected("iperf3: unable to connect to server: Connection refused")).category
+    'rejected'
     >>> classify(KeyError("x")).reason
     'error: KeyError'
     """
@@ -98,6 +100,11 @@ def classify(exc: BaseException | None, device: str | None = None) -> DeviceErro
     def err(category: str, message: str) -> DeviceError:
         return DeviceError(category, message, device=device)
 
+    # our own exceptions first: their message may quote words ("refused", "closed") of the device's
+    if isinstance(exc, CommandRejected):
+        return err("rejected", _first_line(exc))
+    if "ParseError" in names:  # a parser met output it does not know (another OS version)
+        return err("bad_output", "unreadable output: " + _first_line(exc))
     if names & _AUTH:
         return err("auth", "authentication failed")
     if "ConnectionRefusedError" in names or "Connection refused" in text:
@@ -110,10 +117,6 @@ def classify(exc: BaseException | None, device: str | None = None) -> DeviceErro
         return err("unreachable", "TCP connection failed")
     if names & _TIMEOUT or isinstance(exc, socket.timeout):
         return err("timeout", "the device did not answer in time")
-    if "CommandRejected" in names:
-        return err("rejected", _first_line(exc))
-    if "ParseError" in names:  # a parser met output it does not know (another OS version)
-        return err("bad_output", "unreadable output: " + _first_line(exc))
     if isinstance(exc, SimpulError):
         return err("refused", exc.message)
     if "SSHException" in names:
