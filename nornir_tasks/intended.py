@@ -34,7 +34,7 @@ from netmiko.exceptions import ConfigInvalidException
 from nornir.core.task import Result, Task
 
 from nornir_tasks.backup import DEFAULT_READ_TIMEOUT, fetch_config
-from simpul.core.remediation import ROUTEROS, Remediation, RemediationRules, remediate, restore
+from simpul.core.remediation import ROUTEROS, Remediation, RemediationRules, cli_lines, remediate, restore
 from simpul.devices.outcomes import CommandRejected, classify
 from simpul.devices.platforms import PlatformSpec, platform_of
 from simpul.errors import DeviceError
@@ -99,7 +99,7 @@ def send_lines(conn: Any, spec: PlatformSpec, commands: tuple[str, ...]) -> None
     if spec.enable and not conn.check_enable_mode():
         conn.enable()
     try:
-        conn.send_config_set(list(commands), error_pattern=CONFIG_ERRORS, read_timeout=120)
+        conn.send_config_set(cli_lines(commands), error_pattern=CONFIG_ERRORS, read_timeout=120)
     except ConfigInvalidException as exc:  # netmiko's words: the line and the device's error
         raise CommandRejected(_first_line(str(exc), 120)) from exc
 

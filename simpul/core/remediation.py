@@ -71,6 +71,7 @@ SINGLE_VALUE = (
     "logging trap ",
     "clock timezone ",
     "banner motd ",
+    "banner_ motd ",  # a one-line banner, see _protect
 )
 #: The same inside a section: (section header prefix, child prefix).
 SINGLE_VALUE_CHILD = (("vlan ", "name "), ("interface ", "description "), ("interface ", "mtu "))
@@ -108,8 +109,8 @@ class RemediationRules(BaseModel):
 
     owned: tuple[str, ...] = ()
     scope: tuple[str, ...] | None = None
-    #: IOS/EOS sections an ``owned`` regex never makes simpul's to remove: a physical interface
-    #: cannot be deleted; it is remediated line by line when the intended config has it.
+    #: IOS/EOS top-level lines an ``owned`` regex never makes simpul's: a physical interface cannot
+    #: be deleted; it is remediated line by line when the intended config has it.
     keep_sections: tuple[str, ...] = (r"^interface ",)
     owned_menus: tuple[str, ...] = ()
     identity: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
@@ -177,8 +178,8 @@ def future(driver: str | None, running: str, commands: Iterable[str]) -> str:
     if driver == ROUTEROS:
         return apply_commands(running, commands)
     if driver is not None and driver in HIER_PLATFORMS:
-        config = get_hconfig(_driver(driver), running)
-        change = get_hconfig(_driver(driver), "\n".join(commands))
+        config = _parse(_driver(driver), running)
+        change = _parse(_driver(driver), "\n".join(commands))
         return "".join(line + "\n" for line in _dump(config.future(change)))
     raise _unsupported(driver)
 
@@ -225,7 +226,7 @@ def owned_part(config: HConfig, intended: HConfig, rules: RemediationRules) -> H
     owned = HConfig(config.driver)
     for child in config.children:
         text = child.text
-        by_rule = _any(rules.owned, text) and not (child.children and _any(rules.keep_sections, text))
+        by_rule = _any(rules.owned, text) and not _any(rules.keep_sections, text)
         mine = text in headers or (not child.children and _key(text) in keys) or by_rule
         if mine and in_scope(rules, text):
             owned.add_deep_copy_of(child)
@@ -243,9 +244,33 @@ def scoped(config: HConfig, rules: RemediationRules) -> HConfig:
     return out
 
 
+_ONE_LINE_BANNER = re.compile(r"^banner (\S+) (\^C|\S)(.*)\2\s*$")
+_BANNER_MARK = "banner_ "
+
+
+def _protect(text: str) -> str:
+    """One-line banners (``banner motd ^CText^C``) as ordinary lines: hier_config reads a banner up
+    to a line holding its delimiter alone, so a one-line banner would swallow the lines after it.
+
+    >>> _protect("banner motd ^CAkses terbatas^C\\nntp server 1.1.1.1")
+    'banner_ motd ^CAkses terbatas^C\\nntp server 1.1.1.1'
+    """
+    return "\n".join(
+        _BANNER_MARK + line[len("banner ") :] if _ONE_LINE_BANNER.match(line) else line
+        for line in text.splitlines()
+    )
+
+
+def _parse(driver: HConfigDriverBase, text: str) -> HConfig:
+    return get_hconfig(driver, _protect(text))
+
+
 def _dump(config: HConfig) -> list[str]:
-    """Lines indented one space per level, as the CLI takes them."""
-    return [" " * (c.depth() - 1) + c.text for c in config.all_children_sorted()]
+    """Lines indented one space per level, as the CLI takes them (one-line banners restored)."""
+    lines = [" " * (c.depth() - 1) + c.text for c in config.all_children_sorted()]
+    return [
+        "banner " + line[len(_BANNER_MARK) :] if line.startswith(_BANNER_MARK) else line for line in lines
+    ]
 
 
 def hier_remediation(
@@ -261,8 +286,8 @@ def hier_remediation(
     """
     rules = rules or RemediationRules()
     hdriver = _driver(driver)
-    wanted = scoped(get_hconfig(hdriver, intended), rules)
-    owned = owned_part(get_hconfig(hdriver, running), wanted, rules)
+    wanted = scoped(_parse(hdriver, intended), rules)
+    owned = owned_part(_parse(hdriver, running), wanted, rules)
     workflow = WorkflowRemediation(owned, wanted)
     commands = tuple(_dump(workflow.remediation_config))
     if not commands:
@@ -278,6 +303,26 @@ def hier_remediation(
     )
 
 
+def cli_lines(commands: Iterable[str]) -> list[str]:
+    """Remediation lines as typed in config mode: an ``exit`` per level left before a line of an
+    outer level (IOS leaves a sub-mode by itself for most global commands, but not for all, and a
+    strict CLI does not at all).
+
+    >>> cli_lines(["interface Gi0/1", " description x", "ntp server 1.1.1.1"])
+    ['interface Gi0/1', ' description x', 'exit', 'ntp server 1.1.1.1']
+    >>> cli_lines(["policy-map P", " class c", "  shape average 1000", "no policy-map Q"])[-3:]
+    ['exit', 'exit', 'no policy-map Q']
+    """
+    out: list[str] = []
+    depth = 0
+    for line in commands:
+        level = len(line) - len(line.lstrip(" "))
+        out += ["exit"] * max(0, depth - level)
+        out.append(line)
+        depth = level
+    return out
+
+
 def hier_owned_text(driver: str, config: str, intended: str, rules: RemediationRules | None = None) -> str:
     """The owned part of ``config`` (measured against ``intended``) as canonical text: top-level
     sections sorted, each child as its path from the top, sorted. The round trip compares these.
@@ -287,7 +332,7 @@ def hier_owned_text(driver: str, config: str, intended: str, rules: RemediationR
     """
     hdriver = _driver(driver)
     rules = rules or RemediationRules()
-    owned = owned_part(get_hconfig(hdriver, config), scoped(get_hconfig(hdriver, intended), rules), rules)
+    owned = owned_part(_parse(hdriver, config), scoped(_parse(hdriver, intended), rules), rules)
     blocks = sorted(
         "\n".join([top.text, *sorted(" > ".join(c.path()) for c in top.all_children())])
         for top in owned.children
@@ -583,9 +628,9 @@ def restore(
     if driver is None or driver not in HIER_PLATFORMS:
         raise _unsupported(driver)
     hdriver = _driver(driver)
-    wanted = scoped(get_hconfig(hdriver, intended), rules)
-    now = owned_part(get_hconfig(hdriver, current), wanted, rules)
-    then = owned_part(get_hconfig(hdriver, before), wanted, rules)
+    wanted = scoped(_parse(hdriver, intended), rules)
+    now = owned_part(_parse(hdriver, current), wanted, rules)
+    then = owned_part(_parse(hdriver, before), wanted, rules)
     return tuple(_dump(WorkflowRemediation(now, then).remediation_config))
 
 
@@ -608,6 +653,7 @@ __all__ = [
     "ROUTEROS",
     "Remediation",
     "RemediationRules",
+    "cli_lines",
     "future",
     "hier_owned_text",
     "hier_remediation",

@@ -62,6 +62,19 @@ def test_ios_single_value_lines_are_replaced_not_negated() -> None:
     assert change.rollback == ("snmp-server location Lama",)
 
 
+def test_one_line_banner_does_not_swallow_the_lines_after_it() -> None:
+    banner = "banner motd ^CAkses terbatas: Jaringan Intra Kabupaten Sekadau^C"
+    running = f"hostname a\n{banner}\nntp server 10.10.0.123\nlogging host 10.10.0.50\n!\nline con 0\n"
+    intended = f"hostname a\nntp server 10.10.0.11\n{banner}\nlogging host 10.10.0.50\n"
+    change = remediate("cisco_ios", running, intended)
+    assert change.commands == ("no ntp server 10.10.0.123", "ntp server 10.10.0.11")
+    after = future("cisco_ios", running, change.commands)
+    assert banner in after.splitlines()
+    assert remediate("cisco_ios", after, intended).commands == ()
+    new = remediate("cisco_ios", running, intended.replace("Akses terbatas", "Akses khusus"))
+    assert "banner motd ^CAkses khusus: Jaringan Intra Kabupaten Sekadau^C" in new.commands
+
+
 def test_feature_scope_limits_the_remediation() -> None:
     running = _read("hier_config", "eos_running.conf")
     intended = _read("hier_config", "eos_generated.conf")
