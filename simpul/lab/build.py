@@ -1,6 +1,8 @@
 """Build the lab's simulated devices from NetBox: what NetBox says is what the devices answer.
 
 Four paged REST reads (devices, interfaces, IP addresses, VLANs) are enough for the whole regency;
+the regency-wide config lines (NTP, DNS, syslog, SNMP, AAA, banner, LLDP) come from each device's
+NetBox config context, the same data the intended-config templates read;
 LLDP neighbours come from the interfaces' ``connected_endpoints`` (the NetBox cables), so the lab
 network is exactly the documented one until a drift scenario says otherwise.
 """
@@ -15,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from simpul.core.intended import regency_from_context
 from simpul.lab.spec import DeviceLab, LabDevice, LabInterface, LabNeighbor, LabSecrets, LabVlan
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,11 @@ def fetch_regency(api: Any) -> dict[str, list[dict[str, Any]]]:
 
     return {
         "devices": list(
-            get_all(api, "dcim/devices", fields="id,name,platform,role,site,tenant,device_type,primary_ip4")
+            get_all(
+                api,
+                "dcim/devices",
+                fields="id,name,platform,role,site,tenant,device_type,primary_ip4,config_context",
+            )
         ),
         "interfaces": list(
             get_all(
@@ -176,6 +183,7 @@ def build_device_lab(
                 ),
                 neighbors=tuple(neighbors),
                 secrets=secrets_,
+                regency=regency_from_context(dev.get("config_context"), name),
             )
         )
         port += 1

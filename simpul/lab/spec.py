@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simpul.core.intended import RegencyConfig
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,6 +70,9 @@ class LabDevice(Frozen):
     neighbors: tuple[LabNeighbor, ...] = ()
     secrets: LabSecrets
     extra_config: tuple[str, ...] = ()  # additional running-config lines (drift: changed line)
+    # The regency-wide parts (NTP, DNS, syslog, SNMP, AAA, banner, LLDP): the device's NetBox config
+    # context, the same one the intended-config templates read (so a fresh lab is compliant).
+    regency: RegencyConfig = Field(default_factory=RegencyConfig)
 
 
 class DeviceLab(Frozen):

@@ -226,7 +226,60 @@ def build() -> dict[str, Any]:
         "prefixes": regency.prefixes,
         **_internet_uplinks(),
         **_pusat_data_cluster(),
+        "config_contexts": _config_contexts(),
     }
+
+
+def _config_contexts() -> list[dict[str, Any]]:
+    """The regency-wide config parts (key ``jaringan_intra``), assigned by region, role, site and
+    tenant; NetBox merges them by weight into each device's ``config_context``."""
+    return [
+        {
+            "name": "jaringan-intra-sekadau",
+            "weight": 1000,
+            "description": "Jaringan Intra Kabupaten Sekadau: NTP, DNS, syslog, SNMP, AAA, banner, LLDP",
+            "regions": ["kabupaten-sekadau"],
+            "data": {
+                "jaringan_intra": {
+                    "domain": "sekadau.go.id",
+                    "dns_servers": ["10.10.0.53", "10.10.0.54"],
+                    "ntp_servers": ["10.10.0.11", "10.10.0.12"],
+                    "timezone": "Asia/Pontianak",
+                    "syslog_servers": ["10.10.0.50"],
+                    "syslog_level": "informational",
+                    "snmp": {"location": "Kabupaten Sekadau", "contact": "noc@diskominfo.sekadau.go.id"},
+                    "aaa": {"new_model": True, "authentication": "local", "authorization": "local"},
+                    "banner": "Akses terbatas: perangkat Jaringan Intra Pemerintah Kabupaten Sekadau",
+                    "lldp": True,
+                }
+            },
+        },
+        {
+            "name": "jaringan-intra-core",
+            "weight": 1100,
+            "description": "Core and distribution: every notice to syslog",
+            "roles": ["core-router", "distribution"],
+            "data": {"jaringan_intra": {"syslog_level": "notifications"}},
+        },
+        {
+            "name": "jaringan-intra-pusat-data",
+            "weight": 1100,
+            "description": "Pusat Data switches: their own SNMP location",
+            "sites": ["pusat-data"],
+            "data": {
+                "jaringan_intra": {
+                    "snmp": {"location": "Pusat Data Kabupaten Sekadau, Kompleks Kantor Bupati"}
+                }
+            },
+        },
+        {
+            "name": "jaringan-intra-rsud",
+            "weight": 1100,
+            "description": "RSUD: its own IT staff is the SNMP contact",
+            "tenants": ["rsud"],
+            "data": {"jaringan_intra": {"snmp": {"contact": "it@rsud.sekadau.go.id"}}},
+        },
+    ]
 
 
 def _diskominfo_sites() -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from simpul.core.validation import PLAIN_WORDING, input_errors_from_validation
 from simpul.core.yaml_lines import LineIndex, YamlPath, field_path, load_yaml_with_lines
+from simpul.devices.platforms import PLATFORMS
 from simpul.errors import InputError
 from simpul.netbox.bootstrap import (
     ROLES,
@@ -46,7 +47,6 @@ from simpul.netbox.bootstrap import (
     platform_manufacturer,
 )
 from simpul.netbox.upsert import Counts, Upserter, keyed
-from simpul.devices.platforms import PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,31 @@ class VirtualMachine(M):
     tags: tuple[str, ...] = ()
 
 
+class ConfigContext(M):
+    """A NetBox config context: regency-wide config data (key ``jaringan_intra``, read by the
+    intended-config templates and the lab) assigned by region, site, role and/or tenant.
+    Higher ``weight`` wins where contexts overlap (NetBox merges them deeply)."""
+
+    name: str
+    weight: int = Field(default=1000, ge=0, le=32767)
+    description: str = ""
+    regions: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    tenants: tuple[str, ...] = ()
+    data: dict[str, Any]
+
+    @field_validator("data", mode="after")
+    @classmethod
+    def _regency(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from simpul.core.intended import CONTEXT_KEY, RegencyConfig
+
+        if CONTEXT_KEY in value:
+            # a partial context: every key it gives must be one the templates know
+            RegencyConfig.model_validate({**RegencyConfig().model_dump(), **value[CONTEXT_KEY]})
+        return value
+
+
 class SeedFile(M):
     version: Literal[1] = 1
     region: Region
@@ -256,6 +281,7 @@ class SeedFile(M):
     cluster_types: tuple[ClusterType, ...] = ()
     clusters: tuple[Cluster, ...] = ()
     virtual_machines: tuple[VirtualMachine, ...] = ()
+    config_contexts: tuple[ConfigContext, ...] = ()
 
 
 # --------------------------------------------------------------------------- errors with lines
@@ -367,6 +393,7 @@ _UNIQUE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("cluster_types", ("slug",), "cluster type"),
     ("clusters", ("name",), "cluster"),
     ("virtual_machines", ("name",), "virtual machine"),
+    ("config_contexts", ("name",), "config context"),
 )
 
 
@@ -411,6 +438,7 @@ class _References:
         self.circuits()
         self.clusters()
         self.virtual_machines()
+        self.config_contexts()
         return self.problems
 
     # -- the checks every section shares
@@ -464,6 +492,16 @@ class _References:
         for i, s in enumerate(self.seed.sites):
             self.ref(("sites", i, "tenant"), "tenant", s.tenant)
             self.tags(("sites", i), s.tags)
+
+    def config_contexts(self) -> None:
+        regions = {self.seed.region.slug}
+        for i, c in enumerate(self.seed.config_contexts):
+            for n, region in enumerate(c.regions):
+                if region not in regions:
+                    self.add(("config_contexts", i, "regions", n), _known("region", region, regions))
+            for key, kind in (("sites", "site"), ("roles", "role"), ("tenants", "tenant")):
+                for n, value in enumerate(getattr(c, key)):
+                    self.ref(("config_contexts", i, key, n), kind, value)
 
     def tenants(self) -> None:
         for i, t in enumerate(self.seed.tenants):
@@ -647,7 +685,32 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
     _sync_addresses(up, seed, ids)
     _sync_circuits(up, seed, ids)
     _sync_virtual_machines(up, seed, ids)
+    _sync_config_contexts(up, seed, ids)
     return counts
+
+
+def _sync_config_contexts(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """The regency-wide config data (NTP, DNS, syslog, SNMP, AAA, banner, LLDP) as config contexts."""
+    if not seed.config_contexts:
+        return
+    wanted = [
+        (
+            c.name,
+            {
+                "name": c.name,
+                "weight": c.weight,
+                "description": c.description,
+                "is_active": True,
+                "regions": [ids.region] if c.regions else [],
+                "sites": [ids.sites[x] for x in c.sites],
+                "roles": [ids.boot.roles[x] for x in c.roles],
+                "tenants": [ids.tenants[x] for x in c.tenants],
+                "data": c.data,
+            },
+        )
+        for c in seed.config_contexts
+    ]
+    up.sync("config context", "extras.config_contexts", wanted, _by("name"))
 
 
 def _sync_region(up: Upserter, seed: SeedFile, ids: _Written) -> None:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from netutils.interface import abbreviated_interface_name
 
+from simpul.core.intended import RegencyConfig
 from simpul.lab.spec import DeviceLab, LabDevice, LabNeighbor
 
 #: Modes a session can be in; the shell turns them into prompts.
@@ -40,6 +41,14 @@ def _cisco_mac(mac: str) -> str:
     """``52:54:00:ab:cd:ef`` -> ``5254.00ab.cdef``."""
     hexes = mac.replace(":", "").replace("-", "").replace(".", "").lower()
     return f"{hexes[0:4]}.{hexes[4:8]}.{hexes[8:12]}"
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _uptime_words(seconds: float) -> str:
@@ -118,7 +127,7 @@ class DeviceState:
             hostname=device.name,
             interfaces=interfaces,
             vlans={v.vid: v.name for v in device.vlans},
-            extra=list(device.extra_config),
+            extra=[*self.regency_lines(device.regency), *device.extra_config],
         )
         self.startup = copy.deepcopy(self.running)
         self.last_change = datetime.now(UTC)
@@ -188,6 +197,14 @@ class DeviceState:
         """Apply one config-mode line: returns (output, new mode, new context)."""
         raise NotImplementedError
 
+    def regency_lines(self, regency: RegencyConfig) -> list[str]:
+        """The regency-wide lines (NetBox config context) as this platform writes them.
+
+        They live in the running config's ``extra`` lines, so a pushed change (``no ntp server X``,
+        ``/system ntp client set ...``) changes them like any other line.
+        """
+        return []
+
 
 def describe_platform(device: LabDevice) -> str:
     if device.platform == "cisco_ios":
@@ -240,10 +257,66 @@ class IosLikeState(DeviceState):
             return "", CONFIG_PMAP, context.partition("\x1f")[0]
         return "", (CONFIG if mode in (CONFIG_IF, CONFIG_VLAN, *SECTION_MODES) else ENABLE), ""
 
+    #: Global commands a device holds once: a new value replaces the old line (as IOS and EOS do).
+    SINGLE_VALUED = (
+        "clock timezone ",
+        "snmp-server location ",
+        "snmp-server contact ",
+        "ip domain name ",
+        "ip domain-name ",
+        "logging trap ",
+        "banner motd ",
+    )
+
     def _keep_line(self, line: str) -> None:
-        if line not in self.running.extra:
-            self.running.extra.append(line)
-            self.touch()
+        if line in self.running.extra:
+            return
+        single = next((p for p in self.SINGLE_VALUED if line.startswith(p)), None)
+        if single is not None:
+            self.running.extra = [x for x in self.running.extra if not x.startswith(single)]
+        self.running.extra.append(line)
+        self.touch()
+
+    @staticmethod
+    def rejects(words: list[str]) -> bool:
+        """Lines the lab device refuses like a real one (so a push that sends one is rolled back):
+        ``ntp server`` / ``logging host`` without a valid address, ``snmp-server location`` without text.
+        """
+        if words[:2] in (["ntp", "server"], ["logging", "host"]):
+            target = words[2] if len(words) > 2 else ""
+            return not re.fullmatch(r"(\d{1,3}\.){3}\d{1,3}|[a-z][\w.-]*", target) or (
+                target[0].isdigit() and not _is_ipv4(target)
+            )
+        return words[:2] in (["snmp-server", "location"], ["snmp-server", "contact"]) and len(words) < 3
+
+    def regency_lines(self, regency: RegencyConfig) -> list[str]:
+        aaa = regency.aaa
+        return [
+            *(
+                [
+                    "aaa new-model",
+                    f"aaa authentication login default {aaa.authentication}",
+                    f"aaa authorization exec default {aaa.authorization}",
+                ]
+                if aaa.new_model
+                else []
+            ),
+            *self.dns_lines(regency),
+            f"logging trap {regency.syslog_level}",
+            *(f"logging host {s}" for s in regency.syslog_servers),
+            *(f"ntp server {s}" for s in regency.ntp_servers),
+            f"clock timezone {regency.timezone}",
+            f"snmp-server location {regency.snmp.location}",
+            f"snmp-server contact {regency.snmp.contact}",
+            *(["lldp run"] if regency.lldp else []),
+            *([self.banner_line(regency.banner)] if regency.banner else []),
+        ]
+
+    def dns_lines(self, regency: RegencyConfig) -> list[str]:
+        return [f"ip domain name {regency.domain}", *(f"ip name-server {s}" for s in regency.dns_servers)]
+
+    def banner_line(self, text: str) -> str:
+        return f"banner motd ^C{text}^C"
 
     def _enter_submode(self, words: list[str], mode: str, context: str) -> tuple[str, str, str] | None:
         """``interface NAME`` / ``vlan N``: into that sub-mode (creating a logical interface or VLAN)."""
@@ -291,7 +364,7 @@ class IosLikeState(DeviceState):
         elif words[:1] == ["no"] and len(words) == 3 and words[1] == "vlan" and words[2].isdigit():
             cfg.vlans.pop(int(words[2]), None)
             self.touch()
-        elif mode in (CONFIG_IF, CONFIG_VLAN):
+        elif mode in (CONFIG_IF, CONFIG_VLAN) or self.rejects(words):
             return self.invalid(), mode, context
         elif words[0] == "no":
             target = " ".join(words[1:])
@@ -531,11 +604,6 @@ class IosState(IosLikeState):
             "!",
             f"enable secret 9 {s.enable_secret}",
             "!",
-            "aaa new-model",
-            "aaa authentication login default local",
-            "aaa authorization exec default local",
-            "!",
-            "ip domain name sekadau.go.id",
             "ip ssh version 2",
             "!",
             f"username {self.username} privilege 15 secret 9 {s.user_password}",
@@ -573,11 +641,7 @@ class IosState(IosLikeState):
             "no ip http server",
             "no ip http secure-server",
             "!",
-            "logging trap informational",
             f"snmp-server community {s.snmp_community} RO",
-            "snmp-server location Kabupaten Sekadau",
-            "snmp-server contact noc@diskominfo.sekadau.go.id",
-            "lldp run",
             "!",
         ]
         for entry in cfg.extra:
@@ -797,6 +861,18 @@ class EosState(IosLikeState):
     def invalid(self) -> str:
         return "% Invalid input"
 
+    def dns_lines(self, regency: RegencyConfig) -> list[str]:
+        return [
+            f"ip domain-name {regency.domain}",
+            *(f"ip name-server vrf default {s}" for s in regency.dns_servers),
+        ]
+
+    def banner_line(self, text: str) -> str:
+        return f"banner motd {text}"
+
+    def regency_lines(self, regency: RegencyConfig) -> list[str]:
+        return [x for x in super().regency_lines(regency) if x != "aaa new-model"]
+
     def render_config(self, cfg: Config, *, startup: bool = False) -> str:
         s = self.device.secrets
         lines = [
@@ -814,7 +890,6 @@ class EosState(IosLikeState):
             "service routing protocols model multi-agent",
             "!",
             f"hostname {cfg.hostname}",
-            "ip domain-name sekadau.go.id",
             "!",
             f"snmp-server community {s.snmp_community} ro",
             "!",
@@ -1032,6 +1107,28 @@ class RouterOsState(DeviceState):
     def save(self) -> None:  # RouterOS persists every change at once
         super().save()
 
+    def regency_lines(self, regency: RegencyConfig) -> list[str]:
+        q = _ros_quote
+        lines = [f"/ip dns set servers={','.join(regency.dns_servers)}"] if regency.dns_servers else []
+        lines.append(f"/system clock set time-zone-name={regency.timezone}")
+        if regency.ntp_servers:
+            lines.append(f"/system ntp client set enabled=yes servers={','.join(regency.ntp_servers)}")
+        topic = {"debugging": "debug", "informational": "info", "warnings": "warning", "errors": "error"}
+        for n, server in enumerate(regency.syslog_servers, start=1):
+            lines.append(f"/system logging action add name=syslog{n} remote={server} target=remote")
+        for n, _server in enumerate(regency.syslog_servers, start=1):
+            level = topic.get(regency.syslog_level, regency.syslog_level)
+            lines.append(f"/system logging add action=syslog{n} topics={level}")
+        return [
+            *lines,
+            f"/snmp set contact={q(regency.snmp.contact)} enabled=yes location={q(regency.snmp.location)}",
+            f"/user aaa set use-radius={'no' if regency.aaa.authentication == 'local' else 'yes'}",
+            "/ip neighbor discovery-settings set discover-interface-list="
+            + ("all" if regency.lldp else "none")
+            + " protocol=cdp,lldp,mndp",
+            *([f"/system note set note={q(regency.banner)} show-at-login=yes"] if regency.banner else []),
+        ]
+
     def touch(self) -> None:
         super().touch()
         self.save()
@@ -1057,8 +1154,7 @@ class RouterOsState(DeviceState):
         elif verb in ("set", "remove") and rest.startswith("[") and path != "system identity":
             error = self._ros_find(path, verb, rest)
         else:
-            self._ros_keep(path, verb, rest)
-            error = None
+            error = self._ros_keep(path, verb, rest)
         if error is not None:
             return error
         self.touch()
@@ -1124,14 +1220,30 @@ class RouterOsState(DeviceState):
         self.running.extra = kept
         return None
 
-    def _ros_keep(self, path: str, verb: str, rest: str) -> None:
-        """Any other command is kept verbatim (``remove`` drops the entry it names)."""
+    def _ros_keep(self, path: str, verb: str, rest: str) -> str | None:
+        """Any other command is kept verbatim (``remove`` drops the entry it names); a ``set`` of a
+        singleton menu (``/snmp set``, ``/system ntp client set``) merges into that menu's one line."""
         cfg = self.running
         entry = f"/{path} {verb} {rest}".strip()
+        if (
+            verb == "set"
+            and "servers" in (args := parse_ros_args(rest))
+            and not all(
+                _is_ipv4(x) or re.fullmatch(r"[a-z][\w.-]*", x) for x in args["servers"].split(",") if x
+            )
+        ):
+            return "failure: invalid value for argument servers"
         if verb == "remove":
             cfg.extra = [x for x in cfg.extra if x.split(" ", 2)[-1] != rest]
+        elif verb == "set" and not rest.startswith("["):
+            prefix = f"/{path} set "
+            old = next((x for x in cfg.extra if x.startswith(prefix)), None)
+            merged = {**(parse_ros_args(old[len(prefix) :]) if old else {}), **parse_ros_args(rest)}
+            line = prefix + " ".join(f"{k}={_ros_quote(v)}" for k, v in merged.items())
+            cfg.extra = [line if x == old else x for x in cfg.extra] if old else [*cfg.extra, line]
         elif entry not in cfg.extra:
             cfg.extra.append(entry)
+        return None
 
     def cmd_export_path(self, path: str) -> str:
         """``/<path> export``: the export of one menu (RouterOS prints a header, then the menu)."""
@@ -1179,15 +1291,11 @@ class RouterOsState(DeviceState):
             *self._export_addresses(),
             "/ppp secret",
             f'add name=vpn-teknisi password="{secret(s.ppp_secret)}" profile=default-encryption service=l2tp',
-            "/snmp",
-            'set contact=noc@diskominfo.sekadau.go.id enabled=yes location="Kabupaten Sekadau"',
             "/snmp community",
             "set [ find default=yes ] disabled=yes",
             f'add addresses=10.10.0.0/24 name="{secret(s.snmp_community)}"',
             "/system identity",
             f"set name={_ros_quote(cfg.hostname)}",
-            "/system clock",
-            "set time-zone-name=Asia/Pontianak",
             "/user",
             f'add group=full name=noc password="{secret(s.user_password)}"',
             *self._export_extra(),

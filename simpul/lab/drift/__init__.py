@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -25,7 +25,14 @@ from simpul.errors import InputError
 from simpul.lab.spec import DeviceLab, LabDevice, LabInterface, LabNeighbor, LabSecrets, LabVlan
 
 Kind = Literal[
-    "add-device", "remove-link", "move-link", "change-vlan", "change-ip", "replace-model", "add-config-line"
+    "add-device",
+    "remove-link",
+    "move-link",
+    "change-vlan",
+    "change-ip",
+    "replace-model",
+    "add-config-line",
+    "change-context",
 ]
 
 
@@ -63,6 +70,7 @@ class DriftScenario(_Frozen):
     os_version: str | None = None
     line: str | None = None
     new_device: NewDevice | None = None
+    context: dict[str, Any] | None = None  # change-context: keys of RegencyConfig to override
 
 
 def _files() -> dict[str, str]:
@@ -242,6 +250,36 @@ def _add_config_line(devices: Devices, scenario: DriftScenario, lab: DeviceLab) 
     devices[name] = dev.model_copy(update={"extra_config": (*dev.extra_config, line)})
 
 
+def _change_context(devices: Devices, scenario: DriftScenario, lab: DeviceLab) -> None:
+    """Someone changed a regency-wide setting by hand on one device (an NTP server, the SNMP
+    location): the device's config-context values differ from NetBox's, nothing else does."""
+    name = _require(scenario.device, scenario, "device")
+    dev = _device(devices, name, scenario)
+    if not scenario.context:
+        _require(None, scenario, "context")
+    merged = _deep_merge(dev.regency.model_dump(), scenario.context or {})
+    try:
+        regency = type(dev.regency).model_validate(merged)
+    except ValidationError as err:
+        raise InputError(
+            f"drift scenario {scenario.name}: bad context: {err.errors()[0]['msg']}",
+            source=f"simpul/lab/drift/{scenario.name}.yaml",
+            field="context",
+        ) from None
+    devices[name] = dev.model_copy(update={"regency": regency})
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (
+            _deep_merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
 def _add_device(devices: Devices, scenario: DriftScenario, lab: DeviceLab) -> None:
     """An undocumented switch plugged into ``interface`` of the edge ``device`` (not in NetBox)."""
     edge_name = _require(scenario.device, scenario, "device")
@@ -317,4 +355,5 @@ _APPLY: dict[str, Callable[[Devices, DriftScenario, DeviceLab], None]] = {
     "replace-model": _replace_model,
     "add-config-line": _add_config_line,
     "add-device": _add_device,
+    "change-context": _change_context,
 }
