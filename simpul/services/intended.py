@@ -193,12 +193,16 @@ def _running_from_backup(
     settings: Settings, repo: Path | None, names: list[str]
 ) -> tuple[dict[str, str], str]:
     from simpul.services.backup import open_backup_repo
+    from simpul.store.layout import device_file
 
     store = open_backup_repo(settings, repo)
+    if store.head() is None:
+        return {}, str(store.root)
+    paths = store.device_paths()  # one tree listing, then one read per device
     out: dict[str, str] = {}
     for name in names:
-        path = store.locate(name)
-        text = store.read(path) if path else None
+        found = paths.get(device_file(name))
+        text = store.read(found[0]) if found else None
         if text is not None:
             out[name] = text
     return out, str(store.root)

@@ -111,15 +111,21 @@ def intended_lab(netbox_seeded: LabNetBox, tmp_path_factory: pytest.TempPathFact
         "ipsec_psk": secrets.token_urlsafe(16),
         "ppp_secret": secrets.token_urlsafe(10),
     }
-    whole, _skipped = build_device_lab(fetch_regency(netbox_seeded.api()), creds, free_port_block(len(DEVICES)))
+    whole, _skipped = build_device_lab(
+        fetch_regency(netbox_seeded.api()), creds, free_port_block(len(DEVICES))
+    )
     devices = [d for d in whole.devices if d.name in DEVICES]
-    devices = [d.model_copy(update={"ssh_port": whole.devices[0].ssh_port + n}) for n, d in enumerate(devices)]
+    devices = [
+        d.model_copy(update={"ssh_port": whole.devices[0].ssh_port + n}) for n, d in enumerate(devices)
+    ]
     lab = whole.model_copy(update={"devices": tuple(devices)})
     assert sorted(d.name for d in lab.devices) == sorted(DEVICES)
     overrides = work / "overrides.json"
     hosts = {d.name: {"hostname": lab.host, "port": d.ssh_port} for d in lab.devices}
     overrides.write_text(json.dumps({"lab": True, "hosts": hosts}))
-    handle = IntendedLab(netbox=netbox_seeded, lab=lab, state=work / "devices", overrides=overrides, work=work)
+    handle = IntendedLab(
+        netbox=netbox_seeded, lab=lab, state=work / "devices", overrides=overrides, work=work
+    )
     handle.start()
     try:
         yield handle

@@ -45,7 +45,11 @@ def test_bad_waivers_exit_2_with_file_and_line(name: str, line: int, words: str)
 @pytest.mark.parametrize(
     ("directory", "line", "words"),
     [
-        ("templates-undefined", 12, "rtr-dinkes: 'simpul.core.intended.RegencyConfig object' has no attribute"),
+        (
+            "templates-undefined",
+            12,
+            "rtr-dinkes: 'simpul.core.intended.RegencyConfig object' has no attribute",
+        ),
         ("templates-syntax", 17, "template syntax error"),
     ],
 )
