@@ -599,9 +599,18 @@ def repository_location(target: PusatDataTarget, skpd: str, http_password: str |
     >>> repository_location(t, "disdik", "p@ss/word")
     'rest:http://disdik:p%40ss%2Fword@127.0.0.1:8123/disdik/'
     """
+    return rest_location(target.base_url, skpd, http_password)
+
+
+def rest_location(base_url: str, skpd: str, http_password: str | None = None) -> str:
+    """``rest:<base_url>/<skpd>/``, with the SKPD's HTTP user and password when given.
+
+    >>> rest_location("https://backup.pusatdata.example:8000/", "disdik")
+    'rest:https://backup.pusatdata.example:8000/disdik/'
+    """
     from urllib.parse import quote
 
-    scheme, _, rest = target.base_url.partition("://")
+    scheme, _, rest = base_url.rstrip("/").partition("://")
     auth = f"{skpd}:{quote(http_password, safe='')}@" if http_password is not None else ""
     return f"rest:{scheme}://{auth}{rest}/{skpd}/"
 
@@ -890,7 +899,8 @@ if ! flock --nonblock 8; then
 fi
 RUN=$(date -u +%Y%m%dT%H%M%SZ)-$$
 if ! WORK=$(mktemp -d "${TMPDIR:-/tmp}/simpul-backup.XXXXXX" 2>&1); then
-    printf '{"event":"error","error_b64":"%s"}\n' "$(printf 'cannot create a work directory: %s' "$WORK" | base64 -w0)"
+    WORK=$(printf 'cannot create a work directory: %s' "$WORK" | base64 -w0)
+    printf '{"event":"error","error_b64":"%s"}\n' "$WORK"
     exit 1
 fi
 trap 'rm -rf "$WORK"' EXIT
@@ -1150,7 +1160,9 @@ def parse_agent_output(stdout: str, returncode: int) -> AgentReport:
                 run=None, category="error", reason="another run of the agent is still going on"
             )
         elif kind == "error":
-            return AgentReport(run=run, category="error", reason=_decode(event.get("error_b64")) or "agent error")
+            return AgentReport(
+                run=run, category="error", reason=_decode(event.get("error_b64")) or "agent error"
+            )
         elif kind == "target":
             text = _decode(event.get("error_b64"))
             category, message = classify_restic_error(text) if text else ("unreachable", "")

@@ -60,11 +60,13 @@ from simpul.core.data_backup import (
     load_model,
     load_policy,
     parse_agent_output,
+    parse_calendar,
     parse_snapshots,
     pick_run,
     pick_sample,
+    rclone_serve_argv,
     render_agent_script,
-    repository_location,
+    rest_location,
     retention_plan,
     runs_of,
     status_findings,
@@ -367,15 +369,70 @@ def agent_script(cfg: AgentConfig) -> str:
 
 
 def agent_files(
-    target: PusatDataTarget, cfg: AgentConfig, creds: SkpdCredentials, **database_secrets: str
+    target_url: str, cfg: AgentConfig, creds: SkpdCredentials, **database_secrets: str
 ) -> dict[str, str]:
-    """The agent's credential files (0600) for one server: secrets, for a 0600 writer only."""
+    """The agent's credential files (0600) for one server: secrets, for a 0600 writer only.
+    ``target_url``: the Pusat Data REST server as the agents reach it (``PusatDataTarget.base_url``)."""
     return agent_credential_files(
         cfg,
-        repository=repository_location(target, cfg.skpd, creds.http_password),
+        repository=rest_location(target_url, cfg.skpd, creds.http_password),
         password=creds.repo_password,
         **database_secrets,
     )
+
+
+@dataclass(frozen=True)
+class AgentInstall:
+    """What the agent role puts on an SKPD server: the script, its credential files (secrets: 0600,
+    never logged) and the schedule of its timer (and the same as a cron spec, when cron can say it)."""
+
+    script: str
+    files: Mapping[str, str] = field(repr=False)
+    schedule: str
+    cron: str | None
+    packages: tuple[str, ...] = ("restic",)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "script": self.script,
+            "files": dict(self.files),
+            "schedule": self.schedule,
+            "cron": self.cron,
+            "packages": list(self.packages),
+        }
+
+
+def agent_install(
+    policies: Path,
+    *,
+    skpd: str,
+    server: str,
+    policy: str,
+    target_url: str,
+    creds: SkpdCredentials,
+    access: ServerAccess | None = None,
+    **database_secrets: str,
+) -> AgentInstall:
+    """Everything the ``simpul_backup_agent`` role installs for one server, from the policy file."""
+    validate_skpd(skpd)
+    loaded = load_policy_file(policies, policy)
+    if loaded is None:
+        raise InputError(f"no backup policy {policy!r} in {policies}", field="simpul_backup_agent_policy")
+    cfg = agent_config(skpd, server, policy, loaded, access)
+    engines = {db.engine for db in loaded.database_sources}
+    packages = ["restic"] + (["postgresql-client"] if "postgresql" in engines else [])
+    return AgentInstall(
+        script=agent_script(cfg),
+        files=agent_files(target_url, cfg, creds, **database_secrets),
+        schedule=loaded.schedule,
+        cron=parse_calendar(loaded.schedule).cron(),
+        packages=tuple(packages + (["mariadb-client"] if "mysql" in engines else [])),
+    )
+
+
+def serve_command(target: PusatDataTarget) -> list[str]:
+    """The REST server's command line (the server role's unit runs it; the lab too)."""
+    return rclone_serve_argv(target)
 
 
 # -- run ----------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from simpul.services.data_backup import (
 )
 
 BACKUP_DB_USER = "simpul_backup"
+KECAMATAN = ("Sekadau Hilir", "Nanga Taman", "Belitang")
 
 
 def free_port() -> int:
@@ -86,23 +87,28 @@ def demo_estate(rows: int = 2000, files: int = 40) -> tuple[LabSkpd, ...]:
     names = ["Siti", "Budi", "Ahmad", "Dewi", "Rina", "Agus", "Yohanes", "Maria", "Hendra", "Lestari"]
     penduduk = ",\n".join(
         f"('{6105000000000000 + i}', '{rng.choice(names)} {rng.choice(names)}', "
-        f"'1980-01-01'::date + {rng.randrange(15000)}, 'Kec. {rng.choice(['Sekadau Hilir', 'Nanga Taman', 'Belitang'])}')"
+        f"'1980-01-01'::date + {rng.randrange(15000)}, 'Kec. {rng.choice(KECAMATAN)}')"
         for i in range(rows)
     )
     simduk = (
         "create table penduduk (nik char(16) primary key, nama text not null, lahir date, alamat text);\n"
         f"insert into penduduk values\n{penduduk};\n"
-        "create table kartu_keluarga (no_kk char(16) primary key, kepala char(16) references penduduk(nik));\n"
+        "create table kartu_keluarga (no_kk char(16) primary key,\n"
+        "  kepala char(16) references penduduk(nik));\n"
         "insert into kartu_keluarga select '7' || substr(nik, 2), nik from penduduk where random() < 0.3;\n"
     )
     arsip = (
         "create table surat (id int primary key auto_increment, nomor varchar(40), perihal text);\n"
-        + "".join(f"insert into surat (nomor, perihal) values ('470/{i}/DKPS', 'Surat keterangan {i}');\n" for i in range(50))
+        + "".join(
+            f"insert into surat (nomor, perihal) values ('470/{i}/DKPS', 'Surat keterangan {i}');\n"
+            for i in range(50)
+        )
     )
     dapodik = (
         "create table sekolah (npsn char(8) primary key, nama text, jenjang text, siswa int);\n"
         + "".join(
-            f"insert into sekolah values ('{30100000 + i}', 'SD Negeri {i} Sekadau', 'SD', {rng.randrange(60, 400)});\n"
+            f"insert into sekolah values ('{30100000 + i}', 'SD Negeri {i} Sekadau', 'SD', "
+            f"{rng.randrange(60, 400)});\n"
             for i in range(120)
         )
     )
@@ -131,9 +137,18 @@ def demo_estate(rows: int = 2000, files: int = 40) -> tuple[LabSkpd, ...]:
         LabSkpd(
             "disdik",
             "mandiri-tik",
-            (LabServer("disdik", "srv-disdik-01", files=tree("/srv/dapodik", files // 2), postgres={"dapodik": dapodik}),),
+            (
+                LabServer(
+                    "disdik",
+                    "srv-disdik-01",
+                    files=tree("/srv/dapodik", files // 2),
+                    postgres={"dapodik": dapodik},
+                ),
+            ),
         ),
-        LabSkpd("dinkes", "mandiri-tik", (LabServer("dinkes", "srv-dinkes-01", files=tree("/srv/simpus", 5)),)),
+        LabSkpd(
+            "dinkes", "mandiri-tik", (LabServer("dinkes", "srv-dinkes-01", files=tree("/srv/simpus", 5)),)
+        ),
     )
 
 
@@ -177,7 +192,11 @@ class DataBackupLab:
     def secrets(self) -> list[str]:
         """Every secret of the lab (for the tests that prove none leaks)."""
         keys = sorted(Path(self.target.keys_dir).glob("*.key")) if Path(self.target.keys_dir).exists() else []
-        return [s for c in self.creds.values() for s in c.secrets()] + self.db_secrets + [k.read_text().strip() for k in keys]
+        return (
+            [s for c in self.creds.values() for s in c.secrets()]
+            + self.db_secrets
+            + [k.read_text().strip() for k in keys]
+        )
 
     def policy(self, name: str) -> DataPolicy:
         path = self.policies_dir / f"{name}.yaml"
@@ -218,7 +237,9 @@ class DataBackupLab:
         servers: dict[str, object] = {}
         for server in skpd.servers:
             access = self._server_up(server, skpd, creds, target)
-            servers[server.name] = access.model_dump(exclude_none=True, exclude_defaults=True) | {"runner": "local"}
+            servers[server.name] = access.model_dump(exclude_none=True, exclude_defaults=True) | {
+                "runner": "local"
+            }
         return {"policy": skpd.policy, "servers": servers}
 
     def _server_up(
@@ -237,7 +258,7 @@ class DataBackupLab:
         access = ServerAccess(runner="local", root=str(root), postgres=pg_access, mysql=my_access)
         if skpd.policy is not None:
             cfg = agent_config(skpd.skpd, server.name, skpd.policy, self.policy(skpd.policy), access)
-            install_local_agent(root, agent_script(cfg), agent_files(target, cfg, creds, **secrets))
+            install_local_agent(root, agent_script(cfg), agent_files(target.base_url, cfg, creds, **secrets))
         return access
 
     def _postgres_up(self, server: LabServer) -> tuple[PostgresAccess, str]:
@@ -260,7 +281,8 @@ class DataBackupLab:
         self.db_secrets.append(password)
         my.sql(
             f"create user '{BACKUP_DB_USER}'@'localhost' identified by '{password}';\n"
-            f"grant select, lock tables, show view, event, trigger, reload on *.* to '{BACKUP_DB_USER}'@'localhost';"
+            "grant select, lock tables, show view, event, trigger, reload on *.* "
+            f"to '{BACKUP_DB_USER}'@'localhost';"
         )
         for db, sql in server.mariadb.items():
             my.sql(f"create database `{db}`")
