@@ -8,11 +8,15 @@ from simpul.cli import (
     backup,
     bandwidth,
     config,
+    data_backup,
     diagram,
+    intended,
+    intended_push,
     inventory,
     lab,
     lan,
     netbox,
+    vps,
 )
 from simpul.cli._common import setup_logging
 from simpul.errors import SimpulError
@@ -29,10 +33,14 @@ app.add_typer(config.app, name="config")
 app.add_typer(lab.app, name="lab")
 app.add_typer(netbox.app, name="netbox")
 app.command(name="inventory")(inventory.inventory_command)
+backup.app.add_typer(data_backup.app, name="data")
 app.add_typer(backup.app, name="backup")
+intended.app.command("push")(intended_push.push_command)
+app.add_typer(intended.app, name="intended")
 app.add_typer(diagram.app, name="diagram")
 app.add_typer(lan.app, name="lan")
 app.add_typer(bandwidth.app, name="bandwidth")
+app.add_typer(vps.app, name="vps")
 
 
 @app.callback()
