@@ -50,8 +50,9 @@ def push_command(
 ) -> None:
     """Bring devices to their intended config: backup, push, re-read, re-check, roll back on failure.
 
-    Without --commit nothing is sent: the remediation of each device is printed. Exit 1: a device
-    failed, was rolled back, or is still not compliant after the push; 2: bad input.
+    Without --commit nothing is sent: the remediation of each device is printed.
+
+    Exit 1: a device failed, was rolled back, or is still not compliant after the push; 2: bad input.
     """
     from simpul.inventory import Filters
 
