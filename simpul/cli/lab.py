@@ -70,8 +70,6 @@ def lab_up(
     console.print(f"{result['devices']} simulated SSH devices on 127.0.0.1")
     if result["netns"] is not None:
         console.print(f"{len(result['netns'])} linux devices (SKPD edges, servers) in network namespaces")
-    elif result["netns_note"]:
-        console.print(f"[yellow]{result['netns_note']}[/]")
     console.print(f"{result['simulated']} of the {result['netbox_devices']} NetBox devices are simulated")
     _print_skipped([(item["name"], item["reason"]) for item in result["skipped"]])
     if result["drift"]:

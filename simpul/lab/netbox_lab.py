@@ -677,7 +677,7 @@ PAGINATE_COUNT = 1000
     def up(self) -> LabState:
         """Boot the lab NetBox; a second ``up`` while it runs changes nothing."""
         current = self.state()
-        if current and all(pid_alive(p) for p in current.pids.values()) and self.answers():
+        if current and self._all_running(current) and self.answers():
             return current
         if current:
             self.down()  # a half-dead lab: clear it first
@@ -703,7 +703,7 @@ PAGINATE_COUNT = 1000
             pids["gunicorn"] = self._start_gunicorn()
             status = self._wait_answering(pids["gunicorn"])
         except BaseException:
-            self._stop_pids(pids)
+            self._stop_pids(pids, asdict(self.ports))
             raise
         state = LabState(
             url=self.url(),
@@ -718,7 +718,26 @@ PAGINATE_COUNT = 1000
         self._save_state(state)
         return state
 
-    def _stop_pids(self, pids: dict[str, int]) -> None:
+    def _ours(self, name: str, pid: int, ports: dict[str, int]) -> bool:
+        """Is ``pid`` still the ``name`` process this lab started? (A stale state file after a reboot or
+        a kill can hold pids the system has since given to other processes: those are never signalled.)
+        """
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            return False
+        marker = {
+            "postgres": str(self.pgdata),
+            "redis": f"127.0.0.1:{ports.get('redis')}",
+            "gunicorn": f"127.0.0.1:{ports.get('http')}",
+        }.get(name)
+        return marker is not None and any(marker in arg for arg in argv)
+
+    def _all_running(self, state: LabState) -> bool:
+        return all(pid_alive(pid) and self._ours(name, pid, state.ports) for name, pid in state.pids.items())
+
+    def _stop_pids(self, pids: dict[str, int], ports: dict[str, int]) -> None:
+        pids = {name: pid for name, pid in pids.items() if self._ours(name, pid, ports)}
         if "gunicorn" in pids:
             self._kill(pids["gunicorn"])
         if "redis" in pids:
@@ -750,7 +769,7 @@ PAGINATE_COUNT = 1000
         state = self.state()
         if state is None:
             return False
-        self._stop_pids(state.pids)
+        self._stop_pids(state.pids, state.ports)
         self.state_file.unlink(missing_ok=True)
         return True
 
@@ -758,7 +777,9 @@ PAGINATE_COUNT = 1000
         state = self.state()
         if state is None:
             return {"running": False, "url": self.url(), "version": None, "pids": {}, "answers": False}
-        alive = {name: pid_alive(pid) for name, pid in state.pids.items()}
+        alive = {
+            name: pid_alive(pid) and self._ours(name, pid, state.ports) for name, pid in state.pids.items()
+        }
         answer = self.answers() if all(alive.values()) else None
         return {
             "running": all(alive.values()),
@@ -865,7 +886,7 @@ PAGINATE_COUNT = 1000
 
     def _require_running(self) -> None:
         state = self.state()
-        if state is None or not all(pid_alive(p) for p in state.pids.values()):
+        if state is None or not self._all_running(state):
             raise LabError("the lab NetBox is not running", hint="run: simpul lab netbox up")
 
     def env_lines(self) -> list[str]:

@@ -307,9 +307,9 @@ class Lab:
     def ensure_seeded(self) -> bool:
         """Bootstrap + demo regency once; afterwards the ``seeded`` reset point holds it.
 
-        The seeded database is cached next to the migrated one (``seeded-<key>.dump``, the key
-        covering the NetBox version and simpul's source): a new lab restores it in about a second
-        instead of loading the regency through the API.
+        The seeded database is cached next to the migrated one (``seeded-<key>.dump``, see
+        ``seed_key``): a new lab restores it in about a second instead of loading the regency
+        through the API.
         """
         from simpul.netbox.bootstrap import bootstrap
         from simpul.netbox.client import connect
@@ -399,7 +399,7 @@ class Lab:
             "devices": devices.count,
             "skipped": [{"name": n, "reason": r} for n, r in sorted(not_simulated.items())],
             "netns": sorted(in_netns) if netns_status is not None else None,
-            "netns_note": None if want_netns else "not root: Linux namespaces (linux devices) not started",
+            "netns_note": None if want_netns else self._linux_reason(netns),
             "drift": self.planted(),
             "seconds": round(time.monotonic() - t0, 2),
         }

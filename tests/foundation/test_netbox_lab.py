@@ -168,3 +168,32 @@ def test_a_dumped_database_restores_under_the_running_netbox(netbox_empty, tmp_p
     lab.restore_db(dump)
     assert netbox_empty.api().tenancy.tenants.get(slug="dinas-uji-dump") is not None
     lab.reset("base")
+
+
+def test_down_never_signals_a_pid_the_system_gave_to_another_process(tmp_path: Path) -> None:
+    """After a reboot or a kill, state.json can name pids now used by unrelated processes."""
+    import dataclasses
+    import subprocess
+
+    from simpul.lab.netbox_lab import LabState
+
+    settings = load_settings(env={"SIMPUL_LAB_DIR": str(tmp_path / "lab")}, settings_file=False)
+    lab = NetBoxLab(settings, Ports(http=1, postgres=2, redis=3))
+    bystander = subprocess.Popen(["sleep", "300"])
+    try:
+        lab.root.mkdir(parents=True)
+        state = LabState(
+            url=lab.url(),
+            token="t",
+            version="4.7.3",
+            ports=dataclasses.asdict(lab.ports),
+            pids={"gunicorn": bystander.pid, "redis": bystander.pid, "postgres": bystander.pid},
+        )
+        lab._save_state(state)
+        assert lab.status()["running"] is False  # alive, but not this lab's process
+        assert lab.down() is True
+        assert bystander.poll() is None  # untouched
+        assert lab.state() is None
+    finally:
+        bystander.kill()
+        bystander.wait()

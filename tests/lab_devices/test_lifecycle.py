@@ -74,7 +74,7 @@ def test_a_server_whose_starter_died_is_swept_and_no_other(tmp_path: Path) -> No
     """As after a killed test session: the detached server lives on; the next session stops it."""
     from simpul.lab.devices import sweep_orphaned_servers
 
-    orphan_lab, ours_lab = demo_lab(free_port_block(8)), demo_lab(free_port_block(8) + 100)
+    orphan_lab = demo_lab(free_port_block(8))
     (tmp_path / "orphan.json").write_text(orphan_lab.model_dump_json())
     script = (
         "import os, sys\n"
@@ -94,6 +94,7 @@ def test_a_server_whose_starter_died_is_swept_and_no_other(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     orphan_pid = int(done.stdout.split()[-1])
+    ours_lab = demo_lab(free_port_block(8))  # chosen while the orphan holds its ports
     start_devices(ours_lab, tmp_path / "ours", timeout=60)
     try:
         assert devices_status(tmp_path / "orphan").running

@@ -23,7 +23,11 @@ from tests.conftest import ROOT, LabHandle, LabNetBox, run_simpul
 from tests.lab_netns.conftest import sweep_dead_sessions, unique_prefix
 
 pytestmark = [pytest.mark.netbox, pytest.mark.devices, pytest.mark.slow]
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="linux devices need namespaces (root)")
+_root = pytest.mark.skipif(os.geteuid() != 0, reason="linux devices need namespaces (root)")
+
+
+def needs_root(test: Any) -> Any:
+    return pytest.mark.netns(_root(test))
 
 DEMO_DEVICES = 78
 ANSIBLE_INVENTORY = str(Path(sys.executable).parent / "ansible-inventory")
