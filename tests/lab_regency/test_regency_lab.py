@@ -29,6 +29,7 @@ _root = pytest.mark.skipif(os.geteuid() != 0, reason="linux devices need namespa
 def needs_root(test: Any) -> Any:
     return pytest.mark.netns(_root(test))
 
+
 DEMO_DEVICES = 78
 ANSIBLE_INVENTORY = str(Path(sys.executable).parent / "ansible-inventory")
 
