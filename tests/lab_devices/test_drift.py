@@ -79,6 +79,19 @@ def check_changed_config_line(lab: RunningLab) -> None:
     assert running.strip() == "ntp server 10.10.0.123"
 
 
+def check_ntp_drift(lab: RunningLab) -> None:
+    (running,) = _run(lab, "rtr-dinkes", "show running-config | include ^ntp")
+    assert running.strip().splitlines() == ["ntp server 10.10.0.123"]  # the regency's servers are gone
+
+
+def check_snmp_location_drift(lab: RunningLab) -> None:
+    (export,) = _run(lab, "sw-disdik-01", "/export")
+    snmp = [line for line in export.splitlines() if line.startswith("set contact=")]
+    assert len(snmp) == 1 and 'location="Gudang lama Dinas Pendidikan"' in snmp[0]
+    (other,) = _run(lab, "rtr-disdik", "/export")
+    assert "Gudang lama" not in other  # one device only
+
+
 CHECKS: dict[str, Callable[[RunningLab], None]] = {
     "undocumented-switch": check_undocumented_switch,
     "missing-link": check_missing_link,
@@ -87,6 +100,8 @@ CHECKS: dict[str, Callable[[RunningLab], None]] = {
     "changed-ip": check_changed_ip,
     "replaced-model": check_replaced_model,
     "changed-config-line": check_changed_config_line,
+    "ntp-drift": check_ntp_drift,
+    "snmp-location-drift": check_snmp_location_drift,
 }
 
 
