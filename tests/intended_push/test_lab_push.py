@@ -77,6 +77,13 @@ def test_drift_dry_run_prints_the_remediation_and_changes_nothing(intended_lab: 
         "/snmp set location=" in table.stdout
     )
     assert "dry run" in table.stdout
+    # --feature narrows the remediation and the check to one feature: only the SNMP drift is seen
+    code, snmp_only = _push(intended_lab, "--feature", "snmp")
+    assert code == 0
+    assert {n for n, d in snmp_only.items() if d["changed"]} == {"sw-disdik-01"}
+    assert snmp_only["rtr-dinkes"] == UNCHANGED
+    bad = push(intended_lab.env(), "--feature", "no-such-feature", "--json")
+    assert bad.exit_code == 2 and "no feature 'no-such-feature'" in bad.stdout + bad.stderr
     assert _live_findings(intended_lab) == {name: {feature} for name, feature in DRIFTED.items()}
 
 
