@@ -87,11 +87,11 @@ def _first_line(text: str, limit: int = 80) -> str:
     return lines[0][:limit] if lines else "(no output)"
 
 
-def send_lines(conn: Any, spec: PlatformSpec, commands: tuple[str, ...]) -> None:
+def send_lines(conn: Any, spec: PlatformSpec, commands: tuple[str, ...], timeout: float = 120.0) -> None:
     """Send remediation lines; ``CommandRejected`` at the first line the device answers with an error."""
     if spec.remediation == ROUTEROS:
         for command in commands:
-            out = str(conn.send_command(command, read_timeout=60))
+            out = str(conn.send_command(command, read_timeout=timeout))
             out = "\n".join(x for x in out.splitlines() if not ROS_PROMPT.fullmatch(x.strip())).strip()
             if out:  # a RouterOS command that worked prints nothing
                 raise CommandRejected(f"{command[:60]!r} answered: {_first_line(out, 60)}")
@@ -99,7 +99,7 @@ def send_lines(conn: Any, spec: PlatformSpec, commands: tuple[str, ...]) -> None
     if spec.enable and not conn.check_enable_mode():
         conn.enable()
     try:
-        conn.send_config_set(cli_lines(commands), error_pattern=CONFIG_ERRORS, read_timeout=120)
+        conn.send_config_set(cli_lines(commands), error_pattern=CONFIG_ERRORS, read_timeout=timeout)
     except ConfigInvalidException as exc:  # netmiko's words: the line and the device's error
         raise CommandRejected(_first_line(str(exc), 120)) from exc
 
@@ -123,7 +123,7 @@ def _roll_back(task: Task, spec: PlatformSpec, before: str, plan: PushPlan, time
         current = fetch_config(conn, spec, timeout)
         commands = restore(spec.remediation, current, before, plan.intended, plan.rules)
         if commands:
-            send_lines(conn, spec, commands)
+            send_lines(conn, spec, commands, timeout)
             left = restore(
                 spec.remediation, fetch_config(conn, spec, timeout), before, plan.intended, plan.rules
             )
@@ -158,7 +158,7 @@ def _push_cli(task: Task, spec: PlatformSpec, plan: PushPlan, timeout: float, dr
         report = PushReport("unchanged", False, change.commands, "dry run: nothing was pushed")
         return Result(host=task.host, changed=True, diff=change.diff, result=report)
     try:
-        send_lines(conn, spec, change.commands)
+        send_lines(conn, spec, change.commands, timeout)
         after = fetch_config(conn, spec, timeout)
     except Exception as exc:  # rejected, timeout, disconnected: roll back, then report
         error = classify(exc, task.host.name)
