@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,7 +33,7 @@ from simpul.core.compliance import (
 from simpul.core.compliance import (
     check as check_device,
 )
-from simpul.core.intended import IntendedDevice, render_device
+from simpul.core.intended import IntendedDevice, render_device, template_name
 from simpul.errors import InputError
 from simpul.inventory import Filters
 from simpul.store.history import HistoryStore, Row
@@ -110,6 +110,8 @@ class RenderResult:
     configs: dict[str, str]  # device -> intended config text
     errors: dict[str, str] = field(default_factory=dict)  # device -> why it could not be rendered
     platforms: dict[str, str] = field(default_factory=dict)  # device -> platform slug
+    # devices simpul has no template for (servers, other platforms): not managed, not an error
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +122,8 @@ class RenderResult:
             | {
                 name: {"platform": self.platforms.get(name), "config": None, "error": reason}
                 for name, reason in sorted(self.errors.items())
-            }
+            },
+            "skipped": dict(sorted(self.skipped.items())),
         }
 
     @property
@@ -131,24 +134,24 @@ class RenderResult:
 def render_all(
     devices: list[IntendedDevice], templates: Mapping[str, str], source_dir: str
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Render each device; a device whose platform has no template is an error of its own, a
+    """(configs, skipped): a device whose platform has no template is skipped with the reason; a
     template that is broken (syntax, undefined variable) stops everything: it is bad input."""
     configs: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     for device in devices:
-        if f"{device.platform}.j2" not in templates:
-            errors[device.name] = f"no intended-config template for platform {device.platform!r}"
+        if template_name(device.platform) not in templates:
+            skipped[device.name] = f"no intended-config template for platform {device.platform!r}"
             continue
         configs[device.name] = render_device(device, templates, source_dir)
-    return configs, errors
+    return configs, skipped
 
 
 def render(settings: Settings, request: RenderRequest) -> RenderResult:
     """The intended config of every (filtered) device NetBox lists."""
     templates, source_dir = load_templates(request.templates)
     contexts = _contexts(settings, request.filters)
-    configs, errors = render_all([c for c, _ in contexts], templates, source_dir)
-    return RenderResult(configs=configs, errors=errors, platforms={c.name: c.platform for c, _ in contexts})
+    configs, skipped = render_all([c for c, _ in contexts], templates, source_dir)
+    return RenderResult(configs=configs, skipped=skipped, platforms={c.name: c.platform for c, _ in contexts})
 
 
 # --------------------------------------------------------------------------- check
@@ -208,8 +211,12 @@ def _running_from_backup(
     return out, str(store.root)
 
 
-def _running_live(settings: Settings, filters: Filters) -> tuple[dict[str, str], dict[str, str]]:
-    """Fetch the running configs through the backup task, scrubbed exactly like a backup."""
+def _running_live(
+    settings: Settings, filters: Filters, names: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Fetch the running configs of ``names`` through the backup task, scrubbed exactly like a backup.
+
+    Only devices that have an intended config are contacted (a server without a template is not)."""
     from nornir_tasks.backup import backup_config
     from simpul.devices.platforms import platform_of
     from simpul.devices.runner import build_nornir, run_on_devices
@@ -218,7 +225,8 @@ def _running_live(settings: Settings, filters: Filters) -> tuple[dict[str, str],
 
     scrub_rules = load_scrub_rules(settings)
     secrets = settings.secrets()
-    nornir = build_nornir(settings, filters)
+    wanted = set(names)
+    nornir = build_nornir(settings, filters).filter(filter_func=lambda host: host.name in wanted)
     outcomes = run_on_devices(nornir, backup_config, secrets=secrets, name="backup_config")
     texts: dict[str, str] = {}
     failed: dict[str, str] = {}
@@ -274,17 +282,17 @@ def check(settings: Settings, request: CheckRequest) -> CheckResult:
     waivers = read_waivers(settings, rules, request.waivers)
     templates, source_dir = load_templates(request.templates)
     contexts = _contexts(settings, request.filters)
-    intended, render_errors = render_all([c for c, _ in contexts], templates, source_dir)
+    intended, _skipped = render_all([c for c, _ in contexts], templates, source_dir)
     repo = None
     if request.live:
-        running, failed = _running_live(settings, request.filters)
+        running, failed = _running_live(settings, request.filters, intended)
     else:
         running, repo = _running_from_backup(settings, request.repo, list(intended))
         failed = {}
     results, no_backup = compare_all(
         contexts, intended, running, rules, waivers, request.today or dt.date.today()
     )
-    failed = {**render_errors, **no_backup, **failed}
+    failed = {**no_backup, **failed}
     failed = {k: v for k, v in failed.items() if k not in results}
     if request.record:
         history_store(settings).record(
