@@ -62,7 +62,7 @@ def render(
     elif out is None:
         for name, text in sorted(result.configs.items()):
             console.rule(name)
-            console.print(text, markup=False, highlight=False)
+            typer.echo(text, nl=False)  # verbatim: a config line is never wrapped
     if not as_json:
         for name, reason in sorted(result.errors.items()):
             console.print(f"{name}: {reason}", style="red", markup=False)
