@@ -126,13 +126,12 @@ def _render_list(result: ListResult) -> None:
     table = Table(
         "VPS",
         "SKPD",
-        "NetBox status",
+        "NetBox",
         "IP",
-        "NetBox cpu/MB/GB",
+        "cpu/MB/GB",
         "hypervisor",
         "cpu/MB/GB",
         "SSH",
-        "drift",
         title=f"VPS in {result.cluster}",
     )
     for r in result.rows:
@@ -145,7 +144,12 @@ def _render_list(result: ListResult) -> None:
             r.power,
             _size(r.hypervisor),
             r.address or "-",
-            "; ".join(r.drift),
             style="yellow" if r.drift else None,
         )
     console.print(table)
+    for d in result.drift:  # one line each, so a pipe or a narrow terminal never cuts them
+        console.print(
+            f"drift {d.name}: {d.kind}: {d.detail}", style="yellow", soft_wrap=True, highlight=False
+        )
+    if not result.drift:
+        console.print("no drift: NetBox and the hypervisor agree", style="green")

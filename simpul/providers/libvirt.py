@@ -138,7 +138,20 @@ def network_config(spec: VpsSpec) -> str:
 
 
 def _netdev(spec: VpsSpec, port: int) -> str:
-    """QEMU user-mode networking: the VPS's own subnet inside QEMU, SSH on 127.0.0.1:port only."""
+    """QEMU user-mode networking: the VPS's own subnet inside QEMU, SSH on 127.0.0.1:port only.
+
+    >>> spec = VpsSpec("a", "x", "active", Size(1, 1, 1), "i", 1, ip="10.40.0.3/24", gateway="10.40.0.1")
+    >>> for part in _netdev(spec, 2222).split(","):
+    ...     print(part)
+    user
+    id=simpulnet0
+    restrict=on
+    hostfwd=tcp:127.0.0.1:2222-:22
+    net=10.40.0.0/24
+    dhcpstart=10.40.0.3
+    host=10.40.0.1
+    dns=10.40.0.254
+    """
     import ipaddress
 
     arg = f"user,id=simpulnet0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22"
@@ -147,6 +160,10 @@ def _netdev(spec: VpsSpec, port: int) -> str:
         arg += f",net={iface.network},dhcpstart={iface.ip}"
         if spec.gateway:
             arg += f",host={spec.gateway}"
+        # QEMU's DNS address defaults to .3 and must differ from the VPS's own: take one from the top
+        taken = {str(iface.ip), spec.gateway}
+        hosts = list(iface.network.hosts())
+        arg += ",dns=" + next(str(h) for h in reversed(hosts) if str(h) not in taken)
     return arg
 
 

@@ -38,10 +38,15 @@ def vps_name(suffix: str) -> str:
 def _needs_root_and_libvirt() -> str | None:
     if os.geteuid() != 0:
         return "the VPS lab needs root (its libvirtd mounts its own directories)"
-    missing = [t for t in ("libvirtd", "virtlogd", "qemu-system-x86_64", "qemu-img", "genisoimage")
-               if shutil.which(t) is None]  # fmt: skip
+    missing = [
+        t
+        for t in ("libvirtd", "virtlogd", "qemu-system-x86_64", "qemu-img", "genisoimage")
+        if shutil.which(t) is None
+    ]
     if missing:
-        return "missing: " + ", ".join(missing) + " (apt-get install libvirt-daemon-system qemu-system-x86 ...)"
+        return (
+            "missing: " + ", ".join(missing) + " (apt-get install libvirt-daemon-system qemu-system-x86 ...)"
+        )
     try:
         import libvirt  # noqa: F401
     except ImportError:
@@ -71,11 +76,19 @@ class VpsLab:
 
     def domains(self) -> dict[str, str]:
         """This session's domains: name -> state (running, shut off)."""
-        out = subprocess.run(["virsh", "-c", self.lab.uri, "list", "--all", "--name"], capture_output=True,
-                             text=True, check=True)  # fmt: skip
+        out = subprocess.run(
+            ["virsh", "-c", self.lab.uri, "list", "--all", "--name"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         names = [n for n in out.stdout.split() if n.startswith(PREFIX)]
-        return {n: subprocess.run(["virsh", "-c", self.lab.uri, "domstate", n], capture_output=True, text=True,
-                                  check=True).stdout.strip() for n in names}  # fmt: skip
+        return {
+            n: subprocess.run(
+                ["virsh", "-c", self.lab.uri, "domstate", n], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            for n in names
+        }
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +109,9 @@ def vps_lab() -> Iterator[VpsLab]:
         link.unlink(missing_ok=True)
         link.symlink_to(image.with_suffix(f".{suffix}"))
     # "broken": a real qcow2 whose kernel is not a kernel: defining works, starting fails in QEMU
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(images / "broken.qcow2"), "1G"], check=True)
+    subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "qcow2", str(images / "broken.qcow2"), "1G"], check=True
+    )
     (images / "broken.vmlinuz").write_bytes(b"not a kernel\n")
     lab.up()
     try:
@@ -111,15 +126,29 @@ def prepare_pusat_data(netbox: LabNetBox, quotas: dict[str, dict[str, int]] | No
     test SKPD with quotas. Returns ids the tests use."""
     api = netbox.api()
     cluster = api.virtualization.clusters.get(name=CLUSTER)
-    cluster.update({"custom_fields": {"vps_capacity_vcpus": 16, "vps_capacity_memory_mb": 65536,
-                                      "vps_capacity_disk_gb": 4000, "vps_overcommit_cpu": 4.0,
-                                      "vps_overcommit_memory": 1.0, "vps_overcommit_disk": 1.0}})  # fmt: skip
+    cluster.update(
+        {
+            "custom_fields": {
+                "vps_capacity_vcpus": 16,
+                "vps_capacity_memory_mb": 65536,
+                "vps_capacity_disk_gb": 4000,
+                "vps_overcommit_cpu": 4.0,
+                "vps_overcommit_memory": 1.0,
+                "vps_overcommit_disk": 1.0,
+            }
+        }
+    )
     site = api.dcim.sites.get(slug="pusat-data")
     role = api.ipam.roles.get(slug="vps")
     prefix = api.ipam.prefixes.get(prefix=VPS_PREFIX)
     if prefix is None:
-        prefix = api.ipam.prefixes.create(prefix=VPS_PREFIX, role=role.id, scope_type="dcim.site",
-                                          scope_id=site.id, description="VPS Pusat Data")  # fmt: skip
+        prefix = api.ipam.prefixes.create(
+            prefix=VPS_PREFIX,
+            role=role.id,
+            scope_type="dcim.site",
+            scope_id=site.id,
+            description="VPS Pusat Data",
+        )
     group = api.tenancy.tenant_groups.get(slug="skpd")
     quotas = quotas or {}
     ids = {}
@@ -128,8 +157,9 @@ def prepare_pusat_data(netbox: LabNetBox, quotas: dict[str, dict[str, int]] | No
         cfs = {f"vps_quota_{k}": v for k, v in q.items()}
         tenant = api.tenancy.tenants.get(slug=slug)
         if tenant is None:
-            tenant = api.tenancy.tenants.create(name=f"SKPD uji {slug}", slug=slug, group=group.id,
-                                                custom_fields=cfs)  # fmt: skip
+            tenant = api.tenancy.tenants.create(
+                name=f"SKPD uji {slug}", slug=slug, group=group.id, custom_fields=cfs
+            )
         else:
             tenant.update({"custom_fields": cfs})
         ids[slug] = tenant.id
@@ -162,8 +192,9 @@ VPS_CMD = (
 
 def vps(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run ``simpul vps ...`` as a user would (the same typer app in a fresh process)."""
-    return subprocess.run([*VPS_CMD, *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [*VPS_CMD, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False
+    )
 
 
 def vps_json(*args: str, env: dict[str, str]) -> tuple[int, Any]:
@@ -184,6 +215,4 @@ def netbox_counts(api: Any) -> dict[str, int]:
     }
 
 
-SSH_KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHqzZb5cK3Z2Z9G1n0oSxkqvJzEXAMPLEKEYONLYFORTESTS vps-test"
-)
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHqzZb5cK3Z2Z9G1n0oSxkqvJzEXAMPLEKEYONLYFORTESTS vps-test"

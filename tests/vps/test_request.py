@@ -44,18 +44,35 @@ def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _request(env: dict[str, str], skpd: str, name: str, *extra: str) -> tuple[int, Any]:
-    return vps_json("request", "--skpd", skpd, "--name", name, "--vcpus", "1", "--memory-mb", "512",
-                    "--disk-gb", "10", *extra, env=env)  # fmt: skip
+    return vps_json(
+        "request",
+        "--skpd",
+        skpd,
+        "--name",
+        name,
+        "--vcpus",
+        "1",
+        "--memory-mb",
+        "512",
+        "--disk-gb",
+        "10",
+        *extra,
+        env=env,
+    )
 
 
-def test_request_records_a_planned_vps_with_an_address(env: dict[str, str], netbox_seeded: Any, key_file: Path) -> None:
+def test_request_records_a_planned_vps_with_an_address(
+    env: dict[str, str], netbox_seeded: Any, key_file: Path
+) -> None:
     name = vps_name("web")
     code, out = _request(env, "vpsa", name, "--ssh-key", str(key_file))
     assert code == 0, out
     assert out["name"] == name and out["skpd"] == "vpsa" and out["status"] == "planned"
     assert (out["vcpus"], out["memory_mb"], out["disk_gb"], out["image"]) == (1, 512, 10, "debian-12")
     assert ipaddress.ip_interface(out["ip"]).ip in ipaddress.ip_network(VPS_PREFIX)
-    assert ipaddress.ip_interface(out["ip"]).ip != ipaddress.ip_address("10.40.0.1"), "the gateway is never handed out"
+    assert ipaddress.ip_interface(out["ip"]).ip != ipaddress.ip_address("10.40.0.1"), (
+        "the gateway is never handed out"
+    )
     api = netbox_seeded.api()
     vm = api.virtualization.virtual_machines.get(name=name)
     assert vm.status.value == "planned" and vm.tenant.slug == "vpsa" and vm.cluster.name == "pusat-data-kvm"
@@ -84,7 +101,13 @@ def test_bad_request_exits_2_and_writes_nothing(
 ) -> None:
     api = netbox_seeded.api()
     before = netbox_counts(api)
-    opts = {"--skpd": "vpsa", "--name": vps_name("bad"), "--vcpus": "1", "--memory-mb": "512", "--disk-gb": "10"}
+    opts = {
+        "--skpd": "vpsa",
+        "--name": vps_name("bad"),
+        "--vcpus": "1",
+        "--memory-mb": "512",
+        "--disk-gb": "10",
+    }
     extra: list[str] = []
     for i in range(0, len(args), 2):
         if args[i] in opts:
@@ -105,18 +128,48 @@ def test_duplicate_name_is_refused(env: dict[str, str], netbox_seeded: Any) -> N
     api = netbox_seeded.api()
     before = netbox_counts(api)
     for skpd in ("vpsa", "vpsc"):  # the same SKPD, and another: names are unique in the cluster
-        out = vps("request", "--skpd", skpd, "--name", name, "--vcpus", "1", "--memory-mb", "512", "--disk-gb", "1",
-                  env=env)  # fmt: skip
+        out = vps(
+            "request",
+            "--skpd",
+            skpd,
+            "--name",
+            name,
+            "--vcpus",
+            "1",
+            "--memory-mb",
+            "512",
+            "--disk-gb",
+            "1",
+            env=env,
+        )
         assert out.returncode == 2 and "already taken" in out.stderr, out.stderr
     assert netbox_counts(api) == before
 
 
-def test_a_private_key_is_refused_before_anything(env: dict[str, str], tmp_path: Path, netbox_seeded: Any) -> None:
+def test_a_private_key_is_refused_before_anything(
+    env: dict[str, str], tmp_path: Path, netbox_seeded: Any
+) -> None:
     key = tmp_path / "id_ed25519"
-    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+    key.write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     before = netbox_counts(netbox_seeded.api())
-    out = vps("request", "--skpd", "vpsa", "--name", vps_name("pk"), "--vcpus", "1", "--memory-mb", "512",
-              "--disk-gb", "1", "--ssh-key", str(key), env=env)  # fmt: skip
+    out = vps(
+        "request",
+        "--skpd",
+        "vpsa",
+        "--name",
+        vps_name("pk"),
+        "--vcpus",
+        "1",
+        "--memory-mb",
+        "512",
+        "--disk-gb",
+        "1",
+        "--ssh-key",
+        str(key),
+        env=env,
+    )
     assert out.returncode == 2 and "PRIVATE key" in out.stderr
     assert "b3BlbnNzaC1rZXktdjEAAAAA" not in out.stderr + out.stdout
     assert netbox_counts(netbox_seeded.api()) == before
@@ -127,8 +180,20 @@ def test_hypervisor_down_is_a_clear_error_and_nothing_is_written(
 ) -> None:
     down = {**env, "SIMPUL_LIBVIRT_URI": f"qemu+unix:///system?socket={tmp_path}/no-such-sock"}
     before = netbox_counts(netbox_seeded.api())
-    out = vps("request", "--skpd", "vpsa", "--name", vps_name("down"), "--vcpus", "1", "--memory-mb", "512",
-              "--disk-gb", "1", env=down)  # fmt: skip
+    out = vps(
+        "request",
+        "--skpd",
+        "vpsa",
+        "--name",
+        vps_name("down"),
+        "--vcpus",
+        "1",
+        "--memory-mb",
+        "512",
+        "--disk-gb",
+        "1",
+        env=down,
+    )
     assert out.returncode == 2, out.stderr
     assert "E9101" in out.stderr and "cannot be reached" in out.stderr and "nothing was written" in out.stderr
     assert netbox_counts(netbox_seeded.api()) == before
@@ -139,8 +204,21 @@ def _parallel(env: dict[str, str], jobs: list[tuple[str, str]]) -> list[tuple[in
 
     def one(job: tuple[str, str]) -> tuple[int, Any, str]:
         skpd, name = job
-        out = vps("request", "--skpd", skpd, "--name", name, "--vcpus", "1", "--memory-mb", "256", "--disk-gb", "5",
-                  "--json", env=env)  # fmt: skip
+        out = vps(
+            "request",
+            "--skpd",
+            skpd,
+            "--name",
+            name,
+            "--vcpus",
+            "1",
+            "--memory-mb",
+            "256",
+            "--disk-gb",
+            "5",
+            "--json",
+            env=env,
+        )
         return out.returncode, json.loads(out.stdout) if out.returncode == 0 else None, out.stderr
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as pool:
@@ -156,7 +234,9 @@ def _no_duplicates(api: Any) -> list[Any]:
     return vms
 
 
-def test_twenty_parallel_requests_get_twenty_distinct_addresses(env: dict[str, str], netbox_seeded: Any) -> None:
+def test_twenty_parallel_requests_get_twenty_distinct_addresses(
+    env: dict[str, str], netbox_seeded: Any
+) -> None:
     jobs = [(("vpsa", "vpsc", "vpsd")[i % 3], vps_name(f"par{i:02d}")) for i in range(20)]
     results = _parallel(env, jobs)
     assert [code for code, _, _ in results] == [0] * 20, [err for code, _, err in results if code]
@@ -165,7 +245,9 @@ def test_twenty_parallel_requests_get_twenty_distinct_addresses(env: dict[str, s
     _no_duplicates(netbox_seeded.api())
 
 
-def test_racing_for_one_name_or_the_last_quota_never_duplicates(env: dict[str, str], netbox_seeded: Any) -> None:
+def test_racing_for_one_name_or_the_last_quota_never_duplicates(
+    env: dict[str, str], netbox_seeded: Any
+) -> None:
     """6 requests for one name and 8 for an SKPD with room for 3 VPS, all at once: at most one of
     the name, at most 3 for the SKPD; every other one a clear refusal that left nothing behind."""
     same = vps_name("same")
@@ -181,5 +263,7 @@ def test_racing_for_one_name_or_the_last_quota_never_duplicates(env: dict[str, s
     assert sum(code == 0 for code, _, _ in results[6:]) == len(quota_b)
     # a backed-out request leaves no address behind
     recorded = {vm.primary_ip4.address for vm in vms if vm.primary_ip4}
-    addresses = {ip.address for ip in api.ipam.ip_addresses.filter(parent=VPS_PREFIX) if ip.status.value == "active"}
+    addresses = {
+        ip.address for ip in api.ipam.ip_addresses.filter(parent=VPS_PREFIX) if ip.status.value == "active"
+    }
     assert addresses <= recorded
