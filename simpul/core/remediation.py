@@ -71,7 +71,7 @@ SINGLE_VALUE = (
     "logging trap ",
     "clock timezone ",
     "banner motd ",
-    "banner_ motd ",  # a one-line banner, see _protect
+    "banner_ motd ",  # a one-line banner, see protect_banners
 )
 #: The same inside a section: (section header prefix, child prefix).
 SINGLE_VALUE_CHILD = (("vlan ", "name "), ("interface ", "description "), ("interface ", "mtu "))
@@ -248,11 +248,11 @@ _ONE_LINE_BANNER = re.compile(r"^banner (\S+) (\^C|\S)(.*)\2\s*$")
 _BANNER_MARK = "banner_ "
 
 
-def _protect(text: str) -> str:
+def protect_banners(text: str) -> str:
     """One-line banners (``banner motd ^CText^C``) as ordinary lines: hier_config reads a banner up
     to a line holding its delimiter alone, so a one-line banner would swallow the lines after it.
 
-    >>> _protect("banner motd ^CAkses terbatas^C\\nntp server 1.1.1.1")
+    >>> protect_banners("banner motd ^CAkses terbatas^C\\nntp server 1.1.1.1")
     'banner_ motd ^CAkses terbatas^C\\nntp server 1.1.1.1'
     """
     return "\n".join(
@@ -262,7 +262,7 @@ def _protect(text: str) -> str:
 
 
 def _parse(driver: HConfigDriverBase, text: str) -> HConfig:
-    return get_hconfig(driver, _protect(text))
+    return get_hconfig(driver, protect_banners(text))
 
 
 def _dump(config: HConfig) -> list[str]:
@@ -657,6 +657,7 @@ __all__ = [
     "future",
     "hier_owned_text",
     "hier_remediation",
+    "protect_banners",
     "remediate",
     "render_export",
     "restore",
