@@ -38,7 +38,15 @@ from simpul.lab.netns import (
 )
 from simpul.lab.spec import LabNeighbor
 
-from .conftest import SERVERS, make_lab, needs_root, sweep_dead_sessions, unique_prefix, wait_for
+from .conftest import (
+    SERVERS,
+    free_ports,
+    make_lab,
+    needs_root,
+    sweep_dead_sessions,
+    unique_prefix,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.netns, needs_root]
 
@@ -462,8 +470,8 @@ def test_leftovers_of_a_lab_whose_state_dir_vanished_are_swept(tmp_path: Path) -
     """A lab whose state was deleted (or lost) while it ran: the next up with its prefix clears it."""
     prefix = unique_prefix("k")
     old = make_lab(prefix, [("rtr-dpmd", "dpmd", 9)], [("srv-ntp-01", "10.10.0.27/24")])
-    new = make_lab(prefix, [("rtr-dpmd", "dpmd", 9)], [("srv-ntp-01", "10.10.0.27/24")])
     first = netns_up(old, tmp_path / "first")
+    new = make_lab(prefix, [("rtr-dpmd", "dpmd", 9)], [("srv-ntp-01", "10.10.0.27/24")])  # other ports
     forwarders = [p.pid for p in first.processes if p.name == "socat"]
     import shutil
 
@@ -503,19 +511,19 @@ def test_a_killed_session_leaves_nothing_the_next_one_keeps(tmp_path: Path) -> N
         import os, secrets, sys
         from pathlib import Path
         from simpul.lab.netns import NetnsEdge, NetnsLab, NetnsServer, netns_up
-        port = int(sys.argv[2])
+        edge_port, server_port = int(sys.argv[2]), int(sys.argv[3])
         lab = NetnsLab(
             prefix=f"s{os.getpid()}-", password=secrets.token_urlsafe(12),
-            edges=(NetnsEdge.demo("rtr-dpmd", "dpmd", 9, port),),
-            servers=(NetnsServer(name="srv-ntp-01", ssh_port=port + 1),),
+            edges=(NetnsEdge.demo("rtr-dpmd", "dpmd", 9, edge_port),),
+            servers=(NetnsServer(name="srv-ntp-01", ssh_port=server_port),),
         )
         print(netns_up(lab, Path(sys.argv[1])).prefix, flush=True)
         os._exit(0)  # no teardown: the daemons live on, as after a kill -9
         """
     )
-    port = _free_pair()
+    port, server_port = free_ports(2)
     done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "killed"), str(port)],
+        [sys.executable, "-c", script, str(tmp_path / "killed"), str(port), str(server_port)],
         capture_output=True,
         text=True,
         check=False,
@@ -527,14 +535,4 @@ def test_a_killed_session_leaves_nothing_the_next_one_keeps(tmp_path: Path) -> N
     swept = sweep_dead_sessions()
     assert f"{prefix}rtr-dpmd" in swept
     assert _namespaces_of(prefix) == []
-    assert not _listening(port) and not _listening(port + 1)
-
-
-def _free_pair() -> int:
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port < 65000 and not _listening(port + 1):
-            return port
-    raise RuntimeError("no two free ports")
+    assert not _listening(port) and not _listening(server_port)
