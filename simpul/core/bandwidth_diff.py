@@ -31,6 +31,7 @@ from hier_config.models import IdempotentCommandsRule, OrderingRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 from pydantic import BaseModel, ConfigDict
 
+from simpul.core.remediation import protect_banners
 from simpul.core.routeros_config import RosItem, parse_ros_export
 from simpul.core.routeros_config import normalise as _ros_norm
 from simpul.core.routeros_config import quote as _ros_quote
@@ -147,7 +148,7 @@ def ios_remediation(running: str, rendered: str) -> ConfigDiff:
         ConfigDiff(platform='ios', commands=(), diff='')
     """
     driver = _ios_driver()
-    owned = ios_owned(get_hconfig(driver, running))
+    owned = ios_owned(get_hconfig(driver, protect_banners(running)))
     intended = get_hconfig(driver, rendered)
     foreign = [
         c.text for c in intended.children if not (_ios_owned_top(c.text) or c.text.startswith("interface "))
@@ -187,7 +188,7 @@ def ios_apply_future(running: str, commands: Iterable[str]) -> str:
         True
     """
     driver = _ios_driver()
-    owned = ios_owned(get_hconfig(driver, running))
+    owned = ios_owned(get_hconfig(driver, protect_banners(running)))
     change = get_hconfig(driver, "\n".join(commands))
     return _canonical(ios_owned(owned.future(change)))
 
@@ -195,7 +196,7 @@ def ios_apply_future(running: str, commands: Iterable[str]) -> str:
 def ios_owned_text(config: str) -> str:
     """The owned part of an IOS config as canonical text: top-level sections sorted (their order
     on a device is the order they were pushed in), one space per level."""
-    return _canonical(ios_owned(get_hconfig(_ios_driver(), config)))
+    return _canonical(ios_owned(get_hconfig(_ios_driver(), protect_banners(config))))
 
 
 def _canonical(config: HConfig) -> str:
