@@ -310,7 +310,7 @@ def record_vps(api: Any, pd: PusatData, who: Skpd, req: VpsRequest) -> Recorded:
     """
     problems = check_request(api, pd, who, req)
     if problems:
-        raise _refused(req, problems)
+        raise refused(req, problems)
     if pd.prefix_id is None:
         raise VpsInputError(
             "NetBox has no Pusat Data VPS prefix (a prefix with IPAM role 'vps')",
@@ -323,7 +323,7 @@ def record_vps(api: Any, pd: PusatData, who: Skpd, req: VpsRequest) -> Recorded:
         written.append(ip)
         problems = check_request(api, pd, who, req, ticket=ip)
         if problems:  # earlier requests in flight took the name or the room
-            raise _refused(req, [*problems, "(counting requests in flight before this one)"])
+            raise refused(req, [*problems, "(counting requests in flight before this one)"])
         vm = _create_vm(api, pd, who, req)
         written.insert(0, vm)
         iface = api.virtualization.interfaces.create(virtual_machine=vm.id, name="eth0")
@@ -348,7 +348,7 @@ def record_vps(api: Any, pd: PusatData, who: Skpd, req: VpsRequest) -> Recorded:
     except BaseException as exc:
         _undo(written)
         if isinstance(exc, pynetbox.RequestError) and _is_duplicate_name(exc):
-            raise _refused(req, [f"name {req.name!r} is already taken in the cluster"]) from None
+            raise refused(req, [f"name {req.name!r} is already taken in the cluster"]) from None
         raise
     return Recorded(id=int(vm.id), name=req.name, ip=str(ip.address))
 
@@ -357,7 +357,7 @@ def _size_text(size: Size) -> str:
     return f"{size.vcpus} vCPU, {size.memory_mb} MB, {size.disk_gb} GB"
 
 
-def _refused(req: VpsRequest, problems: list[str]) -> VpsRefused:
+def refused(req: VpsRequest, problems: list[str]) -> VpsRefused:
     return VpsRefused(
         f"VPS {req.name!r} for {req.skpd} refused: " + "; ".join(problems),
         field="request",

@@ -94,18 +94,23 @@ class RequestVps:
     ssh_key_files: tuple[Path, ...] = ()
     ssh_keys: tuple[str, ...] = ()
     cluster: str | None = None
+    dry_run: bool = False  # every check, nothing written (Ansible's check mode)
+    exist_ok: bool = False  # the SKPD's VPS of that name already recorded: not an error (Ansible)
 
 
 @dataclass(frozen=True)
 class RequestResult:
+    """``changed``: a VPS was recorded (False for a dry run, or one that existed with exist_ok)."""
+
     name: str
     skpd: str
-    netbox_id: int
-    ip: str
+    netbox_id: int | None
+    ip: str | None
     size: Size
     image: str
     cluster: str
     status: str = "planned"
+    changed: bool = True
 
     @property
     def exit_code(self) -> int:
@@ -148,11 +153,32 @@ def request_vps(settings: Settings, req: RequestVps) -> RequestResult:
     api = connect(settings)
     pd = nb.pusat_data(api, req.cluster)
     who = nb.skpd(api, req.skpd)
+    if req.exist_ok:
+        existing = next((s for s in nb.desired(api, pd, who.slug, req.name)), None)
+        if existing is not None:
+            return RequestResult(
+                existing.name,
+                who.slug,
+                existing.netbox_id,
+                existing.ip,
+                existing.size,
+                existing.image or vreq.image,
+                pd.cluster,
+                existing.status,
+                changed=False,
+            )
     provider = open_provider(settings, pd.provider)
     try:
         validate_request(vreq, provider.images())
     finally:
         provider.close()
+    if req.dry_run:
+        problems = nb.check_request(api, pd, who, vreq)
+        if problems:
+            raise nb.refused(vreq, problems)
+        return RequestResult(
+            vreq.name, who.slug, None, None, vreq.size, vreq.image, pd.cluster, changed=False
+        )
     recorded = nb.record_vps(api, pd, who, vreq)
     return RequestResult(
         name=recorded.name,
