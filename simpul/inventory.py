@@ -113,6 +113,7 @@ class Overrides:
 
     hosts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     lab: bool = False
+    not_simulated: Mapping[str, str] = field(default_factory=dict)  # device -> why the lab has none
 
 
 def host_from_device(dev: Mapping[str, Any], overrides: Overrides | None = None) -> InventoryHost:
@@ -147,8 +148,9 @@ def host_from_device(dev: Mapping[str, Any], overrides: Overrides | None = None)
     if override:
         hostname = str(override.get("hostname", hostname))
         port = int(override.get("port", port))
-    elif overrides.lab:
-        hostname, refused = None, NOT_SIMULATED  # its NetBox address is on a real network
+    elif overrides.lab:  # its NetBox address is on a real network: never use it
+        why = overrides.not_simulated.get(dev["name"])
+        hostname, refused = None, f"{NOT_SIMULATED} ({why})" if why else NOT_SIMULATED
     tags = tuple(sorted(t["slug"] for t in dev.get("tags") or []))
     skpd, role, platform, site = slug("tenant"), slug("role"), slug("platform"), slug("site")
     groups = []
@@ -190,7 +192,12 @@ def load_overrides(path: Path | None) -> Overrides:
     hosts = data.get("hosts") if isinstance(data, dict) else None
     if not isinstance(hosts, dict):
         raise InputError("expected an object with a 'hosts' mapping", source=str(path), field="hosts")
-    return Overrides(hosts=hosts, lab=bool(data.get("lab", False)))
+    reasons = data.get("not_simulated")
+    return Overrides(
+        hosts=hosts,
+        lab=bool(data.get("lab", False)),
+        not_simulated={str(k): str(v) for k, v in reasons.items()} if isinstance(reasons, dict) else {},
+    )
 
 
 def iter_devices(api: Any, filters: Filters) -> Iterator[dict[str, Any]]:

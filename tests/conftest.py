@@ -75,7 +75,9 @@ class LabNetBox:
 @pytest.fixture(scope="session")
 def netbox() -> Iterator[LabNetBox]:
     """A real NetBox 4.7.3 on free loopback ports, for the whole session."""
+    _sweep_dead_sessions_netboxes()
     lab_dir = postgres_reachable_tempdir("simpul-test-lab-")
+    (lab_dir / OWNER_FILE).write_text(str(os.getpid()))
     settings = load_settings(env={**os.environ, "SIMPUL_LAB_DIR": str(lab_dir)}, settings_file=False)
     ports = Ports(http=free_port(), postgres=free_port(), redis=free_port())
     lab = NetBoxLab(settings, ports)
@@ -153,7 +155,7 @@ def _free_port_range(count: int) -> int:
 
     for _ in range(50):
         base = random.randrange(30000, 60000 - count)
-        if all(port_free(base + i) for i in range(0, count, 7)):
+        if all(port_free(base + i) for i in range(count)):
             return base
     raise RuntimeError("no free port range for the lab devices")
 
@@ -201,23 +203,50 @@ _TEST_NS = re.compile(r"^s(\d+)-")
 
 
 def _sweep_dead_sessions_namespaces() -> None:
-    """Remove namespaces left by a test session that was killed (its pid is in their prefix).
+    """Remove namespaces (and their socat forwarders) left by a test session that was killed.
 
     A killed run cannot tear its lab down; without this the next run on the same machine would
-    find the names taken. Only names of this suite's own shape whose session is gone are touched.
+    find the names taken. Only prefixes of this suite's own shape (``s<pid>-``) whose session is
+    gone are touched; device servers whose starter died are stopped too.
     """
+    from simpul.lab.devices import sweep_orphaned_servers
+    from simpul.lab.netns import sweep_prefix
+
+    sweep_orphaned_servers(Path("/var/tmp"))
     if os.geteuid() != 0 or shutil.which("ip") is None:
         return
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False)
+    dead = set()
     for line in listing.stdout.splitlines():
-        name = line.split(" ", 1)[0]
-        match = _TEST_NS.match(name)
-        if not match or Path(f"/proc/{match.group(1)}").exists():
+        match = _TEST_NS.match(line.split(" ", 1)[0])
+        if match and not Path(f"/proc/{match.group(1)}").exists():
+            dead.add(f"s{match.group(1)}-")
+    for prefix in sorted(dead):
+        sweep_prefix(prefix)
+
+
+OWNER_FILE = "simpul-test-owner.pid"
+
+
+def _sweep_dead_sessions_netboxes() -> None:
+    """Stop the NetBox labs (PostgreSQL, Redis, gunicorn) of test sessions that were killed.
+
+    Each session writes its pid into its lab directory; a directory whose owner is gone is
+    stopped through its own state file (only the pids it started) and removed.
+    """
+    for owner in Path("/var/tmp").glob(f"simpul-test-lab-*/{OWNER_FILE}"):
+        try:
+            pid = int(owner.read_text().strip())
+        except (OSError, ValueError):
             continue
-        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, check=False)
-        for pid in pids.stdout.split():
-            subprocess.run(["kill", "-9", pid], capture_output=True, check=False)
-        subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+        if Path(f"/proc/{pid}").exists():
+            continue
+        lab_dir = owner.parent
+        settings = load_settings(env={**os.environ, "SIMPUL_LAB_DIR": str(lab_dir)}, settings_file=False)
+        try:
+            NetBoxLab(settings).down()
+        finally:
+            shutil.rmtree(lab_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

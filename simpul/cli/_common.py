@@ -20,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from simpul.errors import SimpulError
 from simpul.settings import Settings, censor, load_settings
@@ -64,7 +65,8 @@ def emit_json(data: Any) -> None:
 
 
 def fail(err: SimpulError) -> typer.Exit:
-    err_console.print(f"[bold red]error[/] {err.render()}", highlight=False, markup=True, soft_wrap=True)
+    # escaped: a field path like devices[rtr-x] or a hint like simpul[lab] is text, not rich markup
+    err_console.print(f"[bold red]error[/] {escape(err.render())}", highlight=False, soft_wrap=True)
     return typer.Exit(err.exit_code)
 
 
