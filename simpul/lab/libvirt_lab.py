@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from simpul.errors import LabError
+from simpul.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,12 @@ class LibvirtLab:
         self.socket = self.root / "run" / "libvirt-sock"
         self.libvirtd_pid = self.root / "run" / "libvirtd.pid"
         self.virtlogd_pid = self.root / "run" / "virtlogd.pid"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LibvirtLab:
+        """The lab's libvirtd: under ``<lab_dir>/libvirt``, images in ``<cache_dir>/vps/images``
+        (what ``simpul vps`` finds by default when the lab runs)."""
+        return cls(Path(settings.lab_dir) / "libvirt", Path(settings.cache_dir))
 
     @property
     def uri(self) -> str:

@@ -16,7 +16,6 @@ The CLI (``simpul vps``) and the Ansible playbook (``playbooks/vps.yml``) call t
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -497,7 +496,3 @@ def list_vps(settings: Settings, req: ListVps) -> ListResult:
             )
         )
     return ListResult(tuple(rows), tuple(found), pd.cluster)
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
