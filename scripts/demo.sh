@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the built-in lab: boot NetBox + the demo regency + all 78 of its devices, take a
-# first config backup, plant a LAN drift scenario and a hand-made config change, back up again (only
-# the changed device is committed, and its diff shows), audit every SKPD LAN against its submitted
-# diagram, and print where the report is. Everything runs on this machine (127.0.0.1 and the lab's
-# own network namespaces).
+# first config backup and a compliance check against the intended configs, plant a LAN drift
+# scenario, a hand-made config change and an NTP drift, back up again (only the changed devices are
+# committed, and a diff shows), check compliance again and show the push that would fix it (dry run),
+# audit every SKPD LAN against its submitted diagram, and print where the report is. Everything
+# runs on this machine (127.0.0.1 and the lab's own network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-undocumented-switch}
@@ -15,12 +16,17 @@ $simpul lab up --no-drift
 eval "$($simpul lab env)"
 echo "== first backup of every device"
 $simpul backup configs || true
-echo "== planting drift: $scenario, and a line someone added by hand on rtr-dinkes"
-$simpul lab drift apply --scenario "$scenario" --scenario changed-config-line
+echo "== intended configs from NetBox: a fresh lab is compliant in every feature"
+$simpul intended check || true
+echo "== planting drift: $scenario, a line someone added by hand on rtr-dinkes, an NTP server changed"
+$simpul lab drift apply --scenario "$scenario" --scenario changed-config-line --scenario ntp-drift
 echo "== nightly backup again: only what changed is committed"
 $simpul backup configs || true
 echo "== what changed on rtr-dinkes since its last backup"
 $simpul backup diff rtr-dinkes || true
+echo "== compliance from the fresh backups (no device touched), and the push it would make (dry run)"
+$simpul intended check || true
+$simpul intended push --device rtr-dinkes || true
 echo "== auditing every SKPD LAN against its submitted diagram"
 report=${SIMPUL_REPORT_DIR:-$PWD/reports/$(date +%Y-%m-%d)}
 # the audit prints where the report is

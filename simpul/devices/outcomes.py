@@ -10,7 +10,7 @@ secrets), and censored against the configured secrets as a last safety belt.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,34 +94,70 @@ def classify(exc: BaseException | None, device: str | None = None) -> DeviceErro
     if isinstance(exc, DeviceError):
         return exc
     chain = _chain(exc)
-    names = _names(chain)
-    text = " ".join(str(e) for e in chain)
+    seen = _Seen(exc, _names(chain), " ".join(str(e) for e in chain))
+    for matches, category, message in _RULES:  # first match wins: simpul's own exceptions first
+        if matches(seen):
+            return DeviceError(category, message(seen), device=device)
+    return DeviceError("error", type(exc).__name__, device=device)
 
-    def err(category: str, message: str) -> DeviceError:
-        return DeviceError(category, message, device=device)
 
-    # our own exceptions first: their message may quote words ("refused", "closed") of the device's
-    if isinstance(exc, CommandRejected):
-        return err("rejected", _first_line(exc))
-    if "ParseError" in names:  # a parser met output it does not know (another OS version)
-        return err("bad_output", "unreadable output: " + _first_line(exc))
-    if names & _AUTH:
-        return err("auth", "authentication failed")
-    if "ConnectionRefusedError" in names or "Connection refused" in text:
-        return err("unreachable", "connection refused")
-    if "DeviceDisconnected" in names or "EOFError" in names or "Socket is closed" in text:
-        return err("disconnected", "the session closed mid-output")
-    if names & {"CommandTimeout", "ReadTimeout"}:
-        return err("timeout", "the device stopped answering mid-command")
-    if "TCP connection to device failed" in text or names & {"gaierror", "NoValidConnectionsError"}:
-        return err("unreachable", "TCP connection failed")
-    if names & _TIMEOUT or isinstance(exc, socket.timeout):
-        return err("timeout", "the device did not answer in time")
-    if isinstance(exc, SimpulError):
-        return err("refused", exc.message)
-    if "SSHException" in names:
-        return err("unreachable", "SSH error: " + _first_line(exc))
-    return err("error", type(exc).__name__)
+@dataclass(frozen=True)
+class _Seen:
+    """An exception as the rules look at it: itself, every class name in its chain, all its text."""
+
+    exc: BaseException
+    names: set[str]
+    text: str
+
+
+def _fixed(message: str) -> Callable[[_Seen], str]:
+    return lambda _seen: message
+
+
+# (does it match, category, simpul's words): our own exceptions come first, since their message
+# may quote words of the device's ("refused", "closed") that the text rules below look for
+_RULES: tuple[tuple[Callable[[_Seen], bool], str, Callable[[_Seen], str]], ...] = (
+    (lambda s: isinstance(s.exc, CommandRejected), "rejected", lambda s: _first_line(s.exc)),
+    (  # hier_config: a config that repeats a line where it cannot be twice
+        lambda s: "DuplicateChildError" in s.names,
+        "bad_output",
+        _fixed("the config repeats a line hier_config cannot place twice"),
+    ),
+    (  # a parser met output it does not know (another OS version)
+        lambda s: "ParseError" in s.names,
+        "bad_output",
+        lambda s: "unreadable output: " + _first_line(s.exc),
+    ),
+    (lambda s: bool(s.names & _AUTH), "auth", _fixed("authentication failed")),
+    (
+        lambda s: "ConnectionRefusedError" in s.names or "Connection refused" in s.text,
+        "unreachable",
+        _fixed("connection refused"),
+    ),
+    (
+        lambda s: bool(s.names & {"DeviceDisconnected", "EOFError"}) or "Socket is closed" in s.text,
+        "disconnected",
+        _fixed("the session closed mid-output"),
+    ),
+    (
+        lambda s: bool(s.names & {"CommandTimeout", "ReadTimeout"}),
+        "timeout",
+        _fixed("the device stopped answering mid-command"),
+    ),
+    (
+        lambda s: "TCP connection to device failed" in s.text
+        or bool(s.names & {"gaierror", "NoValidConnectionsError"}),
+        "unreachable",
+        _fixed("TCP connection failed"),
+    ),
+    (
+        lambda s: bool(s.names & _TIMEOUT) or isinstance(s.exc, socket.timeout),
+        "timeout",
+        _fixed("the device did not answer in time"),
+    ),
+    (lambda s: isinstance(s.exc, SimpulError), "refused", lambda s: str(getattr(s.exc, "message", s.exc))),
+    (lambda s: "SSHException" in s.names, "unreachable", lambda s: "SSH error: " + _first_line(s.exc)),
+)
 
 
 def censored(error: DeviceError, secrets: Iterable[str]) -> DeviceError:

@@ -127,7 +127,8 @@ class DeviceState:
             hostname=device.name,
             interfaces=interfaces,
             vlans={v.vid: v.name for v in device.vlans},
-            extra=[*self.regency_lines(device.regency), *device.extra_config],
+            # a CLI keeps an identical top-level line once (a drift may add a line NetBox also gives)
+            extra=list(dict.fromkeys([*self.regency_lines(device.regency), *device.extra_config])),
         )
         self.startup = copy.deepcopy(self.running)
         self.last_change = datetime.now(UTC)
