@@ -706,6 +706,7 @@ class AgentConfig(_Model):
     etc_dir: str = "/etc/simpul-backup"
     cache_dir: str = "/var/cache/simpul-backup"
     lock_file: str = "/run/lock/simpul-backup-agent.lock"
+    state_dir: str = "/var/lib/simpul-backup"
     restic: str = "restic"
     postgres: PostgresAccess = PostgresAccess()
     mysql: MysqlAccess = MysqlAccess()
@@ -856,7 +857,7 @@ def agent_plan(cfg: AgentConfig) -> list[str]:
     restic = (
         f"{cfg.restic} backup --host {_q(cfg.server)} --tag simpul,skpd={cfg.skpd},source=<name>,run=<run>"
     )
-    steps = [f"{cfg.restic} unlock  # clear this server's stale locks (a killed run)"]
+    steps = [f"{cfg.restic} unlock  # only after a run that did not end cleanly: its stale locks"]
     for src in cfg.policy.path_sources:
         steps.append(f"{restic.replace('<name>', src.source_name)} {shlex.join(restic_paths_args(cfg, src))}")
     for db in cfg.policy.database_sources:
@@ -891,6 +892,11 @@ RESTIC=@RESTIC@
 SKPD=@SKPD@
 HOST=@SERVER@
 LOCK=@LOCK@
+STATE=@STATE@
+# restic errors no other source of this run can escape: stop the run at the first one
+FATAL='connection refused|no such host|no route to host|i/o timeout|network is unreachable|wrong password'
+FATAL="$FATAL|no key found|unable to open config file"
+
 mkdir -p "$(dirname "$LOCK")" "$RESTIC_CACHE_DIR"
 exec 8>"$LOCK"
 if ! flock --nonblock 8; then
@@ -929,13 +935,18 @@ record() {  # name kind restic_rc producer_rc start
         "$name" "$kind" "$rrc" "$prc" "$(elapsed "$start")"
     printf '"summary":%s,"error_b64":"%s","producer_error_b64":"%s"}\n' "$line" \
         "$(b64 "$WORK/$name.err")" "$(b64 "$WORK/$name.producer.err")"
+    if [ "$rrc" -ne 0 ] && grep -qE "$FATAL" "$WORK/$name.err" 2>/dev/null; then
+        # the target is down or refuses us: stop here, loudly, rather than dump every database for nothing
+        printf '{"event":"target","rc":%d,"error_b64":"%s"}\n' "$rrc" "$(b64 "$WORK/$name.err")"
+        exit 1
+    fi
 }
 
 backup_paths() {  # name, restic arguments...
     local name=$1 start rc=0
     shift
     start=$(now)
-    "$RESTIC" backup --json --host "$HOST" --tag "$(tags "$name" paths)" "$@" \
+    "$RESTIC" backup --json --quiet --host "$HOST" --tag "$(tags "$name" paths)" "$@" \
         >"$WORK/$name.json" 2>"$WORK/$name.err" || rc=$?
     record "$name" paths "$rc" 0 "$start"
 }
@@ -948,7 +959,7 @@ backup_dump() {  # name, kind, producer argv...
     shift 2
     start=$(now)
     mkfifo "$WORK/$name.fifo"
-    "$RESTIC" backup --json --host "$HOST" --tag "$(tags "$name" "$kind")" \
+    "$RESTIC" backup --json --quiet --host "$HOST" --tag "$(tags "$name" "$kind")" \
         --stdin --stdin-filename "$name.sql" \
         <"$WORK/$name.fifo" >"$WORK/$name.json" 2>"$WORK/$name.err" &
     rpid=$!
@@ -970,10 +981,14 @@ no_list() {  # the database list could not be read: one failed source
 }
 
 printf '{"event":"start","run":"%s","skpd":"%s","server":"%s"}\n' "$RUN" "$SKPD" "$HOST"
-if ! "$RESTIC" unlock >"$WORK/unlock.out" 2>"$WORK/unlock.err"; then
+# A run that did not end cleanly (killed, a source failed) may have left a stale lock: clear this
+# server's stale locks first. A clean previous run saves that restic call (~0.7 s of key derivation).
+mkdir -p "$STATE"
+if [ -e "$STATE/unclean" ] && ! "$RESTIC" unlock >"$WORK/unlock.out" 2>"$WORK/unlock.err"; then
     printf '{"event":"target","rc":1,"error_b64":"%s"}\n' "$(b64 "$WORK/unlock.err")"
     exit 1
 fi
+: >"$STATE/unclean"
 """
 
 _SCRIPT_TAIL = r"""
@@ -984,11 +999,12 @@ MARKER_TAGS="@MARKER@,skpd=$SKPD,run=$RUN,added=$ADDED,$COMPLETE$OK_TAGS"
 rc=0
 printf '{"run":"%s","skpd":"%s","server":"%s","ok":"%s","failed":%d}\n' \
     "$RUN" "$SKPD" "$HOST" "$OK_TAGS" "$FAILED" |
-    "$RESTIC" backup --json --host "$HOST" --tag "$MARKER_TAGS" --stdin --stdin-filename @MARKER_FILE@ \
+    "$RESTIC" backup --json --quiet --host "$HOST" --tag "$MARKER_TAGS" \
+        --stdin --stdin-filename @MARKER_FILE@ \
         >"$WORK/marker.json" 2>"$WORK/marker.err" || rc=$?
 printf '{"event":"end","run":"%s","marker_rc":%d,"marker":%s,"error_b64":"%s","failed":%d}\n' \
     "$RUN" "$rc" "$(summary "$WORK/marker.json")" "$(b64 "$WORK/marker.err")" "$FAILED"
-[ "$rc" -eq 0 ] && [ "$FAILED" -eq 0 ]
+[ "$rc" -eq 0 ] && [ "$FAILED" -eq 0 ] && rm -f "$STATE/unclean"
 """
 
 
@@ -1024,6 +1040,7 @@ def render_agent_script(cfg: AgentConfig) -> str:
         "@ETC@": _q(cfg.etc),
         "@CACHE@": _q(cfg.rooted(cfg.cache_dir)),
         "@LOCK@": _q(cfg.rooted(cfg.lock_file)),
+        "@STATE@": _q(cfg.rooted(cfg.state_dir)),
         "@RESTIC@": _q(cfg.restic),
         "@MARKER@": MARKER_TAG,
         "@MARKER_FILE@": MARKER_FILENAME,

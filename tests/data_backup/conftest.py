@@ -59,7 +59,9 @@ PENDUDUK = (
 
 
 def files(prefix: str, count: int, size: int = 3000) -> dict[str, str | bytes]:
-    out: dict[str, str | bytes] = {f"{prefix}/data/{i:03d}.txt": f"{i}\n" + "x" * (size + i) for i in range(count)}
+    out: dict[str, str | bytes] = {
+        f"{prefix}/data/{i:03d}.txt": f"{i}\n" + "x" * (size + i) for i in range(count)
+    }
     out[f"{prefix}/cache/skip.bin"] = b"\0" * 100
     out[f"{prefix}/work.tmp"] = "excluded"
     return out
@@ -80,7 +82,14 @@ def standard_estate() -> tuple[LabSkpd, ...]:
         LabSkpd(
             "disdukcapil",
             "uji",
-            (LabServer("disdukcapil", "srv-disdukcapil-01", files=files("/srv/simduk", 12), postgres={"simduk": PENDUDUK}),),
+            (
+                LabServer(
+                    "disdukcapil",
+                    "srv-disdukcapil-01",
+                    files=files("/srv/simduk", 12),
+                    postgres={"simduk": PENDUDUK},
+                ),
+            ),
         ),
         LabSkpd("disdik", "berkas", (LabServer("disdik", "srv-disdik-01", files=files("/srv/dapodik", 8)),)),
         LabSkpd("bappeda", None),
@@ -118,8 +127,20 @@ def lab_sources(lab: DataBackupLab) -> Sources:
 def cli(lab: DataBackupLab, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The real ``simpul backup data`` app as a user runs it (mounted here the way the lead will)."""
     code = "from simpul.cli.data_backup import app; app(prog_name='simpul backup data')"
-    common = ["--estate", str(lab.estate_path), "--target", str(lab.target_path), "--policies", str(lab.policies_dir)]
+    common = [
+        "--estate",
+        str(lab.estate_path),
+        "--target",
+        str(lab.target_path),
+        "--policies",
+        str(lab.policies_dir),
+    ]
     env = {**os.environ, "SIMPUL_STATE_DIR": str(lab.root / "state"), "COLUMNS": "200"}
     return subprocess.run(
-        [PYTHON, "-c", code, *args, *common], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        [PYTHON, "-c", code, *args, *common],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
     )

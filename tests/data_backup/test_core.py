@@ -37,7 +37,11 @@ UTC = dt.UTC
 
 def _cfg(**extra: object) -> AgentConfig:
     policy = load_policy((ROOT / "backup_policies/kritis.yaml").read_text(), "kritis.yaml", name="kritis")
-    values: dict[str, object] = {"skpd": "disdukcapil", "server": "srv-disdukcapil-01", "policy_name": "kritis"}
+    values: dict[str, object] = {
+        "skpd": "disdukcapil",
+        "server": "srv-disdukcapil-01",
+        "policy_name": "kritis",
+    }
     return AgentConfig(policy=policy, **{**values, **extra})  # type: ignore[arg-type]
 
 
@@ -53,7 +57,10 @@ def test_agent_script_golden() -> None:
 
 
 def test_agent_script_is_valid_bash_and_quotes_the_lab_root(tmp_path: Path) -> None:
-    cfg = _cfg(root="/var/tmp/a lab/srv 1", postgres=PostgresAccess(host="127.0.0.1", port=5433, user="b", os_user=None))
+    cfg = _cfg(
+        root="/var/tmp/a lab/srv 1",
+        postgres=PostgresAccess(host="127.0.0.1", port=5433, user="b", os_user=None),
+    )
     script = tmp_path / "agent"
     script.write_text(render_agent_script(cfg))
     proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
@@ -76,14 +83,25 @@ def _b64(text: str) -> str:
 
 def _source(name: str, rc: int = 0, prc: int = 0, snap: str | None = "0123abcd", err: str = "") -> str:
     summary = {"message_type": "summary", "snapshot_id": snap, "data_added": 10, "total_bytes_processed": 99}
-    return json.dumps({
-        "event": "source", "source": name, "kind": "paths", "rc": rc, "producer_rc": prc, "seconds": 1.5,
-        "summary": summary if snap else None, "error_b64": _b64(err), "producer_error_b64": _b64(err if prc else ""),
-    })  # fmt: skip
+    return json.dumps(
+        {
+            "event": "source",
+            "source": name,
+            "kind": "paths",
+            "rc": rc,
+            "producer_rc": prc,
+            "seconds": 1.5,
+            "summary": summary if snap else None,
+            "error_b64": _b64(err),
+            "producer_error_b64": _b64(err if prc else ""),
+        }
+    )
 
 
 START = '{"event":"start","run":"R1","skpd":"disdik","server":"srv"}'
-END_OK = '{"event":"end","run":"R1","marker_rc":0,"marker":{"snapshot_id":"feedbeef"},"error_b64":"","failed":0}'
+END_OK = (
+    '{"event":"end","run":"R1","marker_rc":0,"marker":{"snapshot_id":"feedbeef"},"error_b64":"","failed":0}'
+)
 
 AGENT_CASES = [
     # (name, output lines, exit code, ok, category, words in the reason)
@@ -91,28 +109,63 @@ AGENT_CASES = [
     (
         "dump died midway",
         [START, _source("pg-simduk", prc=1, err="pg_dump: error: connection lost"), END_OK],
-        1, False, "error", "pg-simduk: the dump failed midway (exit 1): pg_dump: error: connection lost",
+        1,
+        False,
+        "error",
+        "pg-simduk: the dump failed midway (exit 1): pg_dump: error: connection lost",
     ),
     (
         "target down",
-        [START, json.dumps({"event": "target", "rc": 1, "error_b64": _b64("dial tcp: connect: connection refused")})],
-        1, False, "unreachable", "did not answer",
+        [
+            START,
+            json.dumps(
+                {"event": "target", "rc": 1, "error_b64": _b64("dial tcp: connect: connection refused")}
+            ),
+        ],
+        1,
+        False,
+        "unreachable",
+        "did not answer",
     ),
     ("killed mid-run", [START, _source("files-srv")], -9, False, "disconnected", "stopped before the end"),
     (
         "marker refused",
-        [START, _source("files-srv"),
-         json.dumps({"event": "end", "run": "R1", "marker_rc": 1, "marker": None, "failed": 0,
-                     "error_b64": _b64("server response: 403 Forbidden (403)")})],
-        1, False, "refused", "marker was not saved",
+        [
+            START,
+            _source("files-srv"),
+            json.dumps(
+                {
+                    "event": "end",
+                    "run": "R1",
+                    "marker_rc": 1,
+                    "marker": None,
+                    "failed": 0,
+                    "error_b64": _b64("server response: 403 Forbidden (403)"),
+                }
+            ),
+        ],
+        1,
+        False,
+        "refused",
+        "marker was not saved",
     ),
     ("already running", ['{"event":"busy"}'], 75, False, "error", "still going on"),
-    ("garbage lines are ignored", ["restic: noise", START, _source("files-srv"), "{not json", END_OK], 0, True, None, None),
-]  # fmt: skip
+    (
+        "garbage lines are ignored",
+        ["restic: noise", START, _source("files-srv"), "{not json", END_OK],
+        0,
+        True,
+        None,
+        None,
+    ),
+]
 
 
-@pytest.mark.parametrize(("lines", "code", "ok", "category", "words"), [c[1:] for c in AGENT_CASES],
-                         ids=[c[0] for c in AGENT_CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("lines", "code", "ok", "category", "words"),
+    [c[1:] for c in AGENT_CASES],
+    ids=[c[0] for c in AGENT_CASES],
+)
 def test_agent_output(lines: list[str], code: int, ok: bool, category: str | None, words: str | None) -> None:
     report = parse_agent_output("\n".join(lines) + "\n", code)
     assert report.ok is ok
@@ -125,20 +178,29 @@ def _t(day: int, hour: int = 1) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
-def _run(run: str, when: dt.datetime, sources: dict[str, str], complete: bool = True, host: str = "srv") -> list[Snapshot]:
+def _run(
+    run: str, when: dt.datetime, sources: dict[str, str], complete: bool = True, host: str = "srv"
+) -> list[Snapshot]:
     snaps = [
         Snapshot(sid * 8, sid * 8, when, host, ("simpul", f"source={src}", "kind=paths", f"run={run}"))
         for src, sid in sources.items()
     ]
     tags = (MARKER_TAG, f"run={run}", "added=5", "complete" if complete else "incomplete")
     marker_id = run.lower().replace("r", "m").ljust(8, "0")
-    return [*snaps, Snapshot(marker_id, marker_id, when, host, tags + tuple(f"ok={s}@{i * 8}" for s, i in sources.items()))]
+    return [
+        *snaps,
+        Snapshot(
+            marker_id, marker_id, when, host, tags + tuple(f"ok={s}@{i * 8}" for s, i in sources.items())
+        ),
+    ]
 
 
 def test_only_marked_snapshots_count() -> None:
     """A truncated stream (a killed agent: a snapshot without a marker naming it) never counts."""
     snaps = _run("R1", _t(1), {"files-srv": "a"})
-    snaps.append(Snapshot("b" * 8, "b" * 8, _t(2), "srv", ("simpul", "source=pg-db", "kind=postgresql", "run=R2")))
+    snaps.append(
+        Snapshot("b" * 8, "b" * 8, _t(2), "srv", ("simpul", "source=pg-db", "kind=postgresql", "run=R2"))
+    )
     runs = runs_of(snaps)
     assert [r.run_id for r in runs] == ["R1"] and runs[0].ok == {"files-srv": "a" * 8}
     forged = Snapshot("c" * 8, "c" * 8, _t(3), "srv", (MARKER_TAG, "run=R3", "complete", "ok=pg-db@bbbbbbbb"))
@@ -172,15 +234,20 @@ def test_status_findings_cite_pasal_16() -> None:
     now = _t(1, 12)
     late = status_findings(SkpdBackupFacts("disdik", "uji", policy, ("srv-1",), runs), now=now)
     assert late.as_json() == {
-        "policy": "uji", "last_snapshot": "2026-11-01T01:00:00+00:00", "age_hours": 11.0, "rpo_hours": 8.0,
-        "rpo_ok": False, "last_drill": None,
-    }  # fmt: skip
+        "policy": "uji",
+        "last_snapshot": "2026-11-01T01:00:00+00:00",
+        "age_hours": 11.0,
+        "rpo_hours": 8.0,
+        "rpo_ok": False,
+        "last_drill": None,
+    }
     assert [(f.code, f.article) for f in late.findings] == [
         ("DBK-005", "Pasal 16 ayat (1)"),
         ("DBK-007", "Pasal 16 ayat (2)"),
     ]
     drilled = status_findings(
-        SkpdBackupFacts("disdik", "uji", policy, ("srv-1",), runs, DrillRecord(_t(1, 2), "passed")), now=_t(1, 3)
+        SkpdBackupFacts("disdik", "uji", policy, ("srv-1",), runs, DrillRecord(_t(1, 2), "passed")),
+        now=_t(1, 3),
     )
     assert drilled.findings == () and drilled.rpo.ok
     two_servers = status_findings(SkpdBackupFacts("disdik", "uji", policy, ("srv-1", "srv-2"), runs), now=now)

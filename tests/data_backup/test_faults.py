@@ -38,7 +38,9 @@ def _run(lab: DataBackupLab, skpd: str = "disdukcapil") -> tuple[str, str | None
 
 
 def _last_good(lab: DataBackupLab, now: dt.datetime | None = None) -> tuple[dt.datetime | None, bool]:
-    result = backup_status(lab_settings(lab), StatusRequest(skpd=("disdukcapil",), sources=lab_sources(lab), now=now))
+    result = backup_status(
+        lab_settings(lab), StatusRequest(skpd=("disdukcapil",), sources=lab_sources(lab), now=now)
+    )
     (status,) = result.statuses
     return status.last_snapshot, status.rpo.ok
 
@@ -121,7 +123,9 @@ def test_kill_9_mid_backup(lab: DataBackupLab) -> None:
     reaper, agent = _start_reaped_agent(lab, "srv-disdukcapil-01")
     try:
         _wait_for(
-            lambda: len({p.name for p in (_repo(lab) / "data").rglob("*") if p.is_file()} - packs_before) >= 2,
+            lambda: (
+                len({p.name for p in (_repo(lab) / "data").rglob("*") if p.is_file()} - packs_before) >= 2
+            ),
             what="the upload to start",
         )
         assert any("restic backup" in c for c in _children_cmdlines(agent))
@@ -174,7 +178,10 @@ def test_dump_dying_midway_is_never_a_good_snapshot(lab: DataBackupLab) -> None:
     runs_before = {r.run_id for r in runs_of(read_snapshots(lab.target, "disdukcapil"))}
     agent = _start_agent(lab, "srv-disdukcapil-01")
     try:
-        query = "select pid from pg_stat_activity where datname = 'besar' and query ilike 'copy%' and state = 'active'"
+        query = (
+            "select pid from pg_stat_activity "
+            "where datname = 'besar' and query ilike 'copy%' and state = 'active'"
+        )
         _wait_for(lambda: pg.sql(query).strip() != "", what="pg_dump to be copying the big table")
         killed = pg.sql(f"select pg_terminate_backend(pid) from ({query}) q").strip()
         assert killed == "t"

@@ -58,7 +58,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("change", "line", "field", "words"), BAD, ids=[b[2] + ":" + b[3][:20] for b in BAD])
-def test_bad_policy_names_file_line_and_field(change: tuple[str, str], line: int, field: str, words: str) -> None:
+def test_bad_policy_names_file_line_and_field(
+    change: tuple[str, str], line: int, field: str, words: str
+) -> None:
     text = TEST_POLICY.replace(*change)
     assert text != TEST_POLICY
     with pytest.raises(InputError) as caught:
@@ -80,7 +82,9 @@ def test_cli_exits_2_on_a_bad_policy(tmp_path: Path) -> None:
     policies.mkdir()
     (policies / "uji.yaml").write_text(TEST_POLICY.replace("keep_daily", "keep_dayly"))
     estate = tmp_path / "estate.yaml"
-    estate.write_text("skpd:\n  disdik:\n    policy: uji\n    servers: {srv-1: {runner: local, root: /nonexistent}}\n")
+    estate.write_text(
+        "skpd:\n  disdik:\n    policy: uji\n    servers: {srv-1: {runner: local, root: /nonexistent}}\n"
+    )
     code = "from simpul.cli.data_backup import app; app(prog_name='simpul backup data')"
     proc = subprocess.run(
         [sys.executable, "-c", code, "run", "--estate", str(estate), "--policies", str(policies)],
@@ -150,7 +154,9 @@ def test_calendar_occurrences_match_systemd(expression: str) -> None:
     assert ours == systemd
 
 
-@pytest.mark.parametrize("expression", ["Mon..Funday 10:00", "*-*-* 10:61", "*-*~01", "*-*-* 01:00 Asia/Jakarta"])
+@pytest.mark.parametrize(
+    "expression", ["Mon..Funday 10:00", "*-*-* 10:61", "*-*~01", "*-*-* 01:00 Asia/Jakarta"]
+)
 def test_calendar_refusals(expression: str) -> None:
     with pytest.raises(ValueError):
         parse_calendar(expression)

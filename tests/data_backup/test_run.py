@@ -61,9 +61,13 @@ def test_status_json_is_the_issue_shape(lab: DataBackupLab) -> None:
     assert ok["policy"] == "uji" and ok["rpo_hours"] == 8.0 and ok["rpo_ok"] is True
     assert dt.datetime.fromisoformat(ok["last_snapshot"]).tzinfo is not None and ok["age_hours"] < 1
     assert out["skpd"]["bappeda"] == {
-        "policy": None, "last_snapshot": None, "age_hours": None, "rpo_hours": None, "rpo_ok": False,
+        "policy": None,
+        "last_snapshot": None,
+        "age_hours": None,
+        "rpo_hours": None,
+        "rpo_ok": False,
         "last_drill": None,
-    }  # fmt: skip
+    }
     human = cli(lab, "status")
     assert "DBK-001 bappeda" in human.stdout and "Pasal 16 ayat (1)" in human.stdout
 
@@ -93,7 +97,9 @@ def test_one_failing_skpd_never_stops_the_others(lab: DataBackupLab) -> None:
 
 def test_second_run_adds_little(lab: DataBackupLab) -> None:
     """Unchanged files deduplicate: a second run adds only new metadata (restic's own numbers)."""
-    first = run_backups(lab_settings(lab), RunRequest(skpd=("disdik",), sources=lab_sources(lab), commit=True))
+    first = run_backups(
+        lab_settings(lab), RunRequest(skpd=("disdik",), sources=lab_sources(lab), commit=True)
+    )
     (server,) = first.skpd[0].servers
     assert server.result == "ok"
     data = Path(lab.server_root("srv-disdik-01")) / "srv/dapodik/data"

@@ -111,7 +111,9 @@ def test_ensure_repository_is_idempotent_and_supports_check_mode(lab: DataBackup
         "add the SKPD key",
         "set the SKPD's HTTP user",
     )
-    assert not Path(target.repo_dir("bappeda")).exists() and "bappeda" not in read_htpasswd(Path(target.htpasswd))
+    assert not Path(target.repo_dir("bappeda")).exists() and "bappeda" not in read_htpasswd(
+        Path(target.htpasswd)
+    )
     assert ensure_repository(target, newcomer).actions == planned.actions
     assert not ensure_repository(target, newcomer).changed
     key = Path(target.key_file("bappeda"))
