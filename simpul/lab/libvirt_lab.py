@@ -63,7 +63,7 @@ namespaces = []
 VIRTLOGD_CONF = 'log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n'
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -71,7 +71,7 @@ def _pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def _read_pid(path: Path) -> int | None:
+def read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().strip())
     except (OSError, ValueError):
@@ -100,8 +100,8 @@ class LibvirtLab:
         return f"qemu+unix:///system?socket={self.socket}"
 
     def running(self) -> bool:
-        pid = _read_pid(self.libvirtd_pid)
-        return pid is not None and _pid_alive(pid) and self.socket.exists()
+        pid = read_pid(self.libvirtd_pid)
+        return pid is not None and pid_alive(pid) and self.socket.exists()
 
     # ----------------------------------------------------------------------------- daemon
 
@@ -171,8 +171,8 @@ class LibvirtLab:
         if was:
             self.destroy_domains()
         for pidfile in (self.libvirtd_pid, self.virtlogd_pid):
-            pid = _read_pid(pidfile)
-            if pid and _pid_alive(pid):
+            pid = read_pid(pidfile)
+            if pid and pid_alive(pid):
                 _terminate(pid)
             pidfile.unlink(missing_ok=True)
         self.socket.unlink(missing_ok=True)
@@ -302,9 +302,9 @@ def _terminate(pid: int, timeout: float = 10) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.1)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -318,7 +318,7 @@ def sweep_dead_labs(base: Path) -> list[Path]:
     if not base.is_dir():
         return swept
     for sub in base.iterdir():
-        if not sub.name.isdigit() or _pid_alive(int(sub.name)):
+        if not sub.name.isdigit() or pid_alive(int(sub.name)):
             continue
         lab = LibvirtLab(sub / "libvirt", sub / "cache")
         with contextlib.suppress(LabError, OSError):

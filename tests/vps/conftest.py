@@ -121,6 +121,15 @@ def vps_lab() -> Iterator[VpsLab]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _no_domain_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A started domain boots (TCG: a core busy for a minute): destroy this session's domains after
+    every test that used the lab, so no test pays for another's guests and the box stays usable."""
+    yield
+    if "vps_lab" in request.fixturenames:
+        request.getfixturevalue("vps_lab").lab.destroy_domains(PREFIX)
+
+
 def prepare_pusat_data(netbox: LabNetBox, quotas: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """The demo regency's Pusat Data, made ready for VPS: capacity on the cluster, the VPS prefix,
     test SKPD with quotas. Returns ids the tests use."""

@@ -69,7 +69,7 @@ def test_plan_then_commit_then_nothing(env: dict[str, str], netbox_seeded: Any, 
     run = _request(env, "vpsa", "run")
     staged = _request(env, "vpsa", "stg")
     _set(netbox_seeded, staged, status="staged")
-    before = netbox_counts(netbox_seeded.api())
+    before, domains = netbox_counts(netbox_seeded.api()), vps_lab.domains()
 
     code, plan = vps_json("apply", "--skpd", "vpsa", env=env)
     assert code == 0
@@ -79,14 +79,14 @@ def test_plan_then_commit_then_nothing(env: dict[str, str], netbox_seeded: Any, 
             staged: {"action": "create", "result": "unchanged", "reason": None},
         }
     }
-    assert vps_lab.domains() == {}, "a plan changes nothing on the hypervisor"
+    assert vps_lab.domains() == domains, "a plan changes nothing on the hypervisor"
     assert netbox_counts(netbox_seeded.api()) == before, "... nor in NetBox"
 
     code, done = vps_json("apply", "--skpd", "vpsa", "--commit", env=env)
     assert code == 0, done
     assert done["vms"][run] == {"action": "create", "result": "applied", "reason": None}
     assert done["vms"][staged] == {"action": "create", "result": "applied", "reason": None}
-    assert vps_lab.domains() == {run: "running", staged: "shut off"}
+    assert vps_lab.domains() == {**domains, run: "running", staged: "shut off"}
     vm = _vm(netbox_seeded, run)
     assert vm.status.value == "active", "planned -> active once it runs"
     assert _vm(netbox_seeded, staged).status.value == "staged"
