@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Install everything simpul needs on a fresh Debian 12 machine: system packages (when root),
-# the project venv (.venv, Python >= 3.11) and simpul itself with the dev and lab extras
-# (SIMPUL_EXTRAS, default "dev,lab"). The NetBox lab's own Python 3.12 venv and migrated database
+# the project venv (.venv, Python >= 3.11) and simpul itself with the dev, lab and vps extras
+# (SIMPUL_EXTRAS, default "dev,lab,vps"). The NetBox lab's own Python 3.12 venv and migrated database
 # are cached under ~/.cache/simpul; on a fresh machine they are made in the background while .venv
 # installs. Safe to run again: it only installs what is missing, and says what it is doing while
 # it takes time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server lldpd iperf3 openssh-server graphviz socat sshpass iputils-ping git postgresql-15 procps iproute2)
+APT_PACKAGES=(
+  redis-server lldpd iperf3 openssh-server graphviz socat sshpass iputils-ping git postgresql-15 procps iproute2
+  restic rclone mariadb-server                                        # SKPD data backups (docs/data-backups.md)
+  libvirt-daemon-system libvirt-clients libvirt-dev pkg-config qemu-system-x86 qemu-utils genisoimage
+  debvm mmdebstrap                                                    # VPS (docs/vps.md)
+)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -24,7 +29,7 @@ if ((${#missing[@]})); then
 fi
 
 PY=${PYTHON:-python3}
-extras=${SIMPUL_EXTRAS:-dev,lab}
+extras=${SIMPUL_EXTRAS:-dev,lab,vps}
 stamp=.venv/.simpul-installed
 
 # The NetBox lab's cache (its own Python 3.12 venv and a migrated database: ~8 minutes, once per
