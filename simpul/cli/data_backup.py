@@ -151,6 +151,7 @@ def drill(
     seed: int | None = typer.Option(
         None, "--seed", help="seed of the random choices (recorded in the report)"
     ),
+    due: bool = typer.Option(False, "--due", help="only SKPD whose policy says a drill is due"),
     estate: Path | None = ESTATE,
     target: Path | None = TARGET,
     policies: Path | None = POLICIES,
@@ -161,7 +162,9 @@ def drill(
     """
     from simpul.services.data_backup import DrillRequest, restore_drill
 
-    request = DrillRequest(skpd=tuple(skpd), seed=seed, sources=_sources(estate, target, policies))
+    request = DrillRequest(
+        skpd=tuple(skpd), seed=seed, only_due=due, sources=_sources(estate, target, policies)
+    )
     result = restore_drill(settings(), request)
     if as_json:
         emit_json(result.as_json())

@@ -656,6 +656,7 @@ class ServerAccess(_Model):
     identity: str | None = Field(default=None, description="ssh: private key file")
     postgres: PostgresAccess | None = Field(default=None, description="how the agent reaches PostgreSQL")
     mysql: MysqlAccess | None = None
+    refused: str | None = Field(default=None, description="why simpul must not contact it (the lab)")
 
 
 class SkpdEntry(_Model):

@@ -388,7 +388,9 @@ def set_htpasswd_user(path: Path, user: str, password: str, *, check_mode: bool 
     if check_mode:
         return True
     users[user] = (
-        bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode().replace("$2b$", "$2y$", 1)
+        bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
+        .decode()
+        .replace("$2b$", "$2y$", 1)
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

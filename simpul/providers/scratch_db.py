@@ -295,18 +295,26 @@ class ScratchMariaDB:
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if done:
+            if self._exited(pid):
                 return
             time.sleep(0.1)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+
+    @staticmethod
+    def _exited(pid: int) -> bool:
+        """Reaped if it is our child; otherwise gone (or a zombie) from /proc."""
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            return bool(done)
+        except ChildProcessError:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                return True
+            return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
     def client_argv(self, db: str | None = None) -> list[str]:
         return ["mariadb", "--no-defaults", f"--socket={self.socket}", "-u", "root", *([db] if db else [])]

@@ -53,6 +53,7 @@ from simpul.core.data_backup import (
     Snapshot,
     agent_credential_files,
     agent_plan,
+    drill_due,
     drill_verdict,
     glob_escape,
     judge_check_query,
@@ -212,10 +213,19 @@ def estate_from_netbox(settings: Settings, policies: Path, overrides: Estate | N
             tags = {t.get("slug") for t in obj.get("tags") or []}
             sel = policy.servers
             if role in sel.roles or tags & set(sel.tags) or (kind == "vm" and sel.vps):
-                address = ((obj.get("primary_ip4") or {}).get("address") or "").split("/")[0]
-                servers[obj["name"]] = known.get(obj["name"]) or ServerAccess(host=address or obj["name"])
+                servers[obj["name"]] = known.get(obj["name"]) or _netbox_access(
+                    obj, lab=overrides is not None
+                )
         skpd[slug] = SkpdEntry(policy=name, servers=servers)
     return Estate(skpd=skpd)
+
+
+def _netbox_access(obj: Mapping[str, Any], *, lab: bool) -> ServerAccess:
+    """SSH to the primary address; with an overrides file (the lab) a server it does not name is
+    refused: never send traffic to an address of the demo's NetBox."""
+    address = ((obj.get("primary_ip4") or {}).get("address") or "").split("/")[0]
+    refused = "refused: not simulated in the lab" if lab else None
+    return ServerAccess(host=address or str(obj["name"]), refused=refused)
 
 
 @dataclass(frozen=True)
@@ -541,6 +551,9 @@ def _run_one(ctx: Context, skpd: str, request: RunRequest) -> SkpdRun:
             plan = agent_plan(agent_config(skpd, server, entry.policy, policy, access))
             runs.append(ServerRun(server, "planned", plan=tuple(plan)))
             continue
+        if access.refused:
+            runs.append(ServerRun(server, "failed", reason=access.refused))
+            continue
         invocation = runner_for(server, access).run(timeout=request.timeout)
         report = parse_agent_output(invocation.stdout, invocation.returncode)
         if invocation.timed_out:
@@ -670,6 +683,7 @@ class DrillRequest:
     sources: Sources = Sources()
     seed: int | None = None  # random choices (run, file sample); default: from the clock, recorded
     keep_scratch: bool = False
+    only_due: bool = False  # only SKPD whose policy says a drill is due (the Pusat Data's daily timer)
 
 
 @dataclass(frozen=True)
@@ -898,6 +912,11 @@ def _drill_one(
     return replace(drill, report=str(_write_report(target, skpd, report)))
 
 
+def _due(target: PusatDataTarget, skpd: str, policy: DataPolicy, now: dt.datetime) -> bool:
+    last = last_drill(target, skpd)
+    return drill_due(last.at if last else None, policy.drill.every_days, now=now)
+
+
 @contextmanager
 def _scratch_dir(target: PusatDataTarget, keep: bool) -> Iterator[Path]:
     base = Path(target.scratch_dir) if target.scratch_dir else Path("/var/tmp")
@@ -915,10 +934,14 @@ def restore_drill(settings: Settings, request: DrillRequest) -> DrillResult:
     target = load_target(settings, request.sources.target)
     ctx = _context(settings, request.sources, request.skpd)
     seed = request.seed if request.seed is not None else int(time.time())
+    names = sorted(ctx.estate.skpd)
+    if request.only_due:
+        now = dt.datetime.now(dt.UTC)
+        names = [s for s in names if (p := ctx.policy(s)) is not None and _due(target, s, p, now)]
     drills = []
     with _scratch_dir(target, request.keep_scratch) as scratch, ExitStack() as stack:
         servers = _ScratchServers(scratch / "servers", stack)
-        for skpd in sorted(ctx.estate.skpd):  # one at a time: drills measure restore time
+        for skpd in names:  # one at a time: drills measure restore time
             drills.append(_drill_one(ctx, target, skpd, seed, scratch, servers))
     return DrillResult(tuple(drills))
 

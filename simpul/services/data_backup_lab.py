@@ -20,6 +20,7 @@ import os
 import random
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -334,3 +335,65 @@ def lab_policies(names: Sequence[str], source: Path) -> dict[str, DataPolicy]:
             raise LabError(f"no policy {name!r} in {source}")
         out[name] = load_policy(path.read_text(), str(path), name=name)
     return out
+
+
+def stop_from_state(root: Path) -> bool:
+    """Stop a lab another process started (its ``state.json``): the REST server by its pid (only if
+    that pid is still an rclone serving this lab), each database server by its data directory."""
+    state_file = root / "state.json"
+    if not state_file.exists():
+        return False
+    state = json.loads(state_file.read_text())
+    pid = state.get("rclone_pid")
+    if pid:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            cmdline = ""
+        if "rclone" in cmdline and str(root) in cmdline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), 15)
+    for name, base in state.get("databases", {}).items():
+        db: ScratchPostgres | ScratchMariaDB
+        if name.endswith("-pg"):
+            db = ScratchPostgres(Path(base))
+            db.started = True
+        else:
+            db = ScratchMariaDB(Path(base))
+            pidfile = Path(base) / "run" / "mysqld.pid"
+            db.pid = int(pidfile.read_text().split()[0]) if pidfile.exists() else None
+        with contextlib.suppress(Exception):
+            db.stop()
+    state_file.unlink()
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m simpul.services.data_backup_lab up|down DIR``: the demo estate for ``make demo``."""
+    import argparse
+
+    from simpul.settings import PROJECT_DIR
+
+    parser = argparse.ArgumentParser(prog="python -m simpul.services.data_backup_lab")
+    parser.add_argument("action", choices=["up", "down"])
+    parser.add_argument("dir", type=Path)
+    args = parser.parse_args(argv)
+    if args.action == "down":
+        stopped = stop_from_state(args.dir)
+        shutil.rmtree(args.dir, ignore_errors=True)
+        return 0 if stopped else 1
+    lab = DataBackupLab(args.dir, PROJECT_DIR / "backup_policies", demo_estate())
+    lab.up()
+    common = f"--estate {lab.estate_path} --target {lab.target_path}"
+    sys.stdout.write(
+        f"data-backup lab up in {lab.root} (Pusat Data on {lab.target.listen})\n"
+        f"  simpul backup data run --commit {common}\n"
+        f"  simpul backup data drill {common}\n"
+        f"  simpul backup data status {common}\n"
+        f"  python -m simpul.services.data_backup_lab down {lab.root}\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

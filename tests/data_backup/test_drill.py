@@ -170,6 +170,13 @@ def test_no_secret_in_outputs_reports_logs_snapshots_or_repo(
     assert creds.stat().st_mode & 0o777 == 0o700
 
 
+def test_only_due_drills(demo: DataBackupLab, outputs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    """The Pusat Data's daily timer drills only the SKPD whose policy says one is due."""
+    assert outputs["drill"].stdout
+    due = restore_drill(lab_settings(demo), DrillRequest(sources=lab_sources(demo), only_due=True))
+    assert due.drills == () and due.exit_code == 0
+
+
 def test_drill_catches_a_check_query_that_fails(demo: DataBackupLab) -> None:
     """An emptied application database backs up fine, but the drill's check query proves it empty."""
     pg = demo.databases["srv-disdukcapil-01-pg"]

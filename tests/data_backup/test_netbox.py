@@ -64,6 +64,9 @@ def test_dry_run_and_status_from_netbox(netbox_seeded: LabNetBox, tmp_path: Path
     assert run.dry_run and by["setwan"].servers[0].server == "vps-setwan-01"
     assert any("mysqldump" in step for step in by["setwan"].servers[0].plan), "standar dumps MySQL/MariaDB"
     assert by["disdik"].skipped == "no server carries the policy's role or tag"
+    refused = run_backups(settings, RunRequest(skpd=("inspektorat",), sources=sources, commit=True))
+    (server,) = refused.skpd[0].servers
+    assert (server.server, server.reason) == ("vps-inspektorat-01", "refused: not simulated in the lab")
     status = backup_status(settings, StatusRequest(sources=sources))
     codes = {s.skpd: {f.code for f in s.findings} for s in status.statuses}
     assert codes["setwan"] == {"DBK-004"}, "a VPS never backed up: Pasal 16 ayat (1)"

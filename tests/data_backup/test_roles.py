@@ -182,12 +182,14 @@ def test_units_render_and_parse(setup: Setup) -> None:
     assert "--append-only --private-repos --htpasswd" in server
     maintain = (unit_dir / "simpul-backup-maintain.service").read_text()
     assert "backup data maintain --commit --json" in maintain
+    assert "backup data drill --due --json" in (unit_dir / "simpul-backup-drill.service").read_text()
     agent_units = setup.agent_root("disdik") / "etc/systemd/system"
     timer = (agent_units / "simpul-backup-agent.timer").read_text()
     assert "OnCalendar=daily" in timer and "Persistent=true" in timer
     service = (agent_units / "simpul-backup-agent.service").read_text()
     assert "ExecStart=/usr/local/sbin/simpul-backup-agent" in service and "Type=oneshot" in service
-    for unit in (unit_dir / "simpul-backup-maintain.timer", agent_units / "simpul-backup-agent.timer"):
+    timers = ("simpul-backup-maintain.timer", "simpul-backup-drill.timer")
+    for unit in (*(unit_dir / t for t in timers), agent_units / "simpul-backup-agent.timer"):
         verify = subprocess.run(
             ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False
         )
