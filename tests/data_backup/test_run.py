@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from simpul.services.data_backup import (
     RunRequest,
@@ -105,3 +106,18 @@ def test_second_run_adds_little(lab: DataBackupLab) -> None:
     data = Path(lab.server_root("srv-disdik-01")) / "srv/dapodik/data"
     total = sum(p.stat().st_size for p in data.iterdir())
     assert server.bytes_added < total
+
+
+def test_estate_file_describes_the_installed_agents(lab: DataBackupLab) -> None:
+    """What `run` plans from the estate file is what the installed agent does: same script."""
+    from simpul.core.data_backup import Estate
+    from simpul.services.data_backup import agent_config, agent_script
+
+    estate = Estate.model_validate(yaml.safe_load(lab.estate_path.read_text()))
+    for skpd, entry in estate.skpd.items():
+        for server, access in entry.servers.items():
+            if entry.policy is None:
+                continue
+            cfg = agent_config(skpd, server, entry.policy, lab.policy(entry.policy), access)
+            installed = lab.server_root(server) / "usr/local/sbin/simpul-backup-agent"
+            assert agent_script(cfg) == installed.read_text(), server
