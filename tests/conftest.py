@@ -154,7 +154,9 @@ def _free_port_range(count: int) -> int:
     from simpul.lab.netbox_lab import port_free
 
     for _ in range(50):
-        base = random.randrange(30000, 60000 - count)
+        # below the kernel's ephemeral range (32768-60999): an outgoing connection of this very
+        # run can take an ephemeral port between our check and the device server's bind
+        base = random.randrange(10000, 32768 - count)
         if all(port_free(base + i) for i in range(count)):
             return base
     raise RuntimeError("no free port range for the lab devices")

@@ -194,7 +194,8 @@ def free_port() -> int:
 
 def free_range(count: int) -> int:
     """A base port whose next ``count`` ports are free on 127.0.0.1."""
-    for base in range(random.randrange(20000, 50000), 60000, count):
+    # below the kernel's ephemeral range (32768-60999), where outgoing connections take ports
+    for base in range(random.randrange(10000, 30000), 32768 - count, count):
         socks: list[socket.socket] = []
         try:
             for port in range(base, base + count):

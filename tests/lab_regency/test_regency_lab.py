@@ -68,7 +68,7 @@ def _free_block(ranges: list[tuple[int, int]]) -> int:
     from simpul.lab.netbox_lab import port_free
 
     for _ in range(200):
-        base = random.randrange(30000, 50000)
+        base = random.randrange(10000, 30000)  # below the ephemeral range (see tests/conftest.py)
         if all(port_free(base + i) for start, end in ranges for i in range(start, end)):
             return base
     raise RuntimeError("no free block of ports")
