@@ -238,9 +238,7 @@ class DataBackupLab:
         servers: dict[str, object] = {}
         for server in skpd.servers:
             access = self._server_up(server, skpd, creds, target)
-            servers[server.name] = access.model_dump(mode="json", exclude_defaults=True) | {
-                "runner": "local"
-            }
+            servers[server.name] = access.model_dump(mode="json", exclude_defaults=True) | {"runner": "local"}
         return {"policy": skpd.policy, "servers": servers}
 
     def _server_up(
