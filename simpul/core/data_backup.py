@@ -654,6 +654,7 @@ class ServerAccess(_Model):
     port: int = 22
     user: str = "root"
     identity: str | None = Field(default=None, description="ssh: private key file")
+    known_hosts: str | None = Field(default=None, description="ssh: known_hosts file (new hosts accepted)")
     postgres: PostgresAccess | None = Field(default=None, description="how the agent reaches PostgreSQL")
     mysql: MysqlAccess | None = None
     refused: str | None = Field(default=None, description="why simpul must not contact it (the lab)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -94,12 +95,16 @@ class SshAgent:
     port: int = 22
     user: str = "root"
     identity: str | None = None
+    known_hosts: str | None = None
+    root: str = ""  # a lab tree on the far side (the agent role's simpul_backup_agent_root)
 
     def argv(self) -> list[str]:
         argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "-p", str(self.port)]
         if self.identity:
             argv += ["-i", self.identity, "-o", "IdentitiesOnly=yes"]
-        return [*argv, f"{self.user}@{self.host}", AGENT_PATH]
+        if self.known_hosts:
+            argv += ["-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=accept-new"]
+        return [*argv, f"{self.user}@{self.host}", shlex.quote(self.root.rstrip("/") + AGENT_PATH)]
 
     def run(self, *, timeout: float) -> AgentInvocation:
         return _run_group(self.argv(), timeout=timeout)
@@ -110,7 +115,15 @@ def runner_for(server: str, access: ServerAccess) -> AgentRunner:
         if not access.root:
             raise ValueError(f"server {server}: a local runner needs 'root'")
         return LocalAgent(server, Path(access.root))
-    return SshAgent(server, access.host or server, access.port, access.user, access.identity)
+    return SshAgent(
+        server,
+        access.host or server,
+        access.port,
+        access.user,
+        access.identity,
+        access.known_hosts,
+        access.root or "",
+    )
 
 
 def write_private(path: Path, text: str, mode: int = 0o600) -> bool:
