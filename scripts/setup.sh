@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   redis-server lldpd iperf3 openssh-server graphviz socat sshpass iputils-ping git postgresql-15 procps iproute2
-  restic rclone mariadb-server                                        # SKPD data backups (docs/data-backups.md)
+  restic rclone mariadb-server mariadb-client postgresql-client-15   # SKPD data backups (docs/data-backups.md)
   libvirt-daemon-system libvirt-clients libvirt-dev pkg-config qemu-system-x86 qemu-utils genisoimage
   debvm mmdebstrap                                                    # VPS (docs/vps.md)
 )

@@ -69,6 +69,13 @@ SPECS: tuple[Spec, ...] = (
     Spec("workers", "SIMPUL_WORKERS", 50, int, help="concurrent device sessions"),
     Spec("device_timeout", "SIMPUL_DEVICE_TIMEOUT", 20.0, float, help="device timeout (s)"),
     Spec("lang", "SIMPUL_LANG", "id", str, help="report language: id or en"),
+    Spec(
+        "data_backup_target",
+        "SIMPUL_DATA_BACKUP_TARGET",
+        None,
+        Path,
+        help="Pusat Data backup target file (default <state_dir>/data-backup/target.yaml)",
+    ),
     # VPS providers (docs/vps.md); unset means the provider's own default (simpul.providers.vps)
     Spec("libvirt_uri", "SIMPUL_LIBVIRT_URI", None, str, help="libvirt URI (default: the lab's)"),
     Spec("vps_image_dir", "SIMPUL_VPS_IMAGE_DIR", None, str, help="VPS base images (libvirt)"),
