@@ -44,4 +44,3 @@ def inventory_command(
         address = f"{h.hostname}:{h.port}" if not h.refused else f"[dim]refused: {h.refused}[/]"
         table.add_row(h.name, address, h.platform or "-", h.role or "-", h.skpd or "-", h.site or "-")
     console.print(table)
-

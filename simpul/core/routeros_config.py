@@ -211,7 +211,7 @@ def logical_lines(text: str) -> list[str]:
 
     >>> logical_lines("# header\\n/queue tree\\nadd name=a \\\\\\n    parent=b\\n\\n")
     ['/queue tree', 'add name=a parent=b']
-"""
+    """
     joined: list[str] = []
     pending = ""
     for raw in text.replace("\r", "").split("\n"):

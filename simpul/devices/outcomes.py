@@ -145,8 +145,10 @@ _RULES: tuple[tuple[Callable[[_Seen], bool], str, Callable[[_Seen], str]], ...] 
         _fixed("the device stopped answering mid-command"),
     ),
     (
-        lambda s: "TCP connection to device failed" in s.text
-        or bool(s.names & {"gaierror", "NoValidConnectionsError"}),
+        lambda s: (
+            "TCP connection to device failed" in s.text
+            or bool(s.names & {"gaierror", "NoValidConnectionsError"})
+        ),
         "unreachable",
         _fixed("TCP connection failed"),
     ),
