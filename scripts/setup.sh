@@ -13,6 +13,7 @@ APT_PACKAGES=(
   restic rclone mariadb-server mariadb-client postgresql-client-15   # SKPD data backups (docs/data-backups.md)
   libvirt-daemon-system libvirt-clients libvirt-dev pkg-config qemu-system-x86 qemu-utils genisoimage
   debvm mmdebstrap                                                    # VPS (docs/vps.md)
+  chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0       # report: browser check, PDF (docs/report.md)
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
