@@ -69,6 +69,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("workers", "SIMPUL_WORKERS", 50, int, help="concurrent device sessions"),
     Spec("device_timeout", "SIMPUL_DEVICE_TIMEOUT", 20.0, float, help="device timeout (s)"),
     Spec("lang", "SIMPUL_LANG", "id", str, help="report language: id or en"),
+    Spec("timezone", "SIMPUL_TIMEZONE", "Asia/Jakarta", str, help="the regency's time zone (WIB)"),
+    Spec("report_dir", "SIMPUL_REPORT_DIR", None, Path, help="nightly report (default <state_dir>/report)"),
+    Spec("queue_url", "SIMPUL_QUEUE_URL", None, str, help="RQ Redis URL for workers (docs/scale-out.md)"),
     Spec(
         "data_backup_target",
         "SIMPUL_DATA_BACKUP_TARGET",
@@ -229,6 +232,7 @@ def _derive_directories(values: dict[str, Any], env: dict[str, str]) -> None:
         "cache_dir": lambda: cache_home / "simpul",
         "lab_dir": lambda: values["state_dir"] / "lab",
         "backup_repo": lambda: values["state_dir"] / "backups",
+        "report_dir": lambda: values["state_dir"] / "report",
     }
     for key, default in derived.items():
         if values[key] is None:
