@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from simpul.cli._common import console, emit_json, handles_errors, quiet_nornir, settings
 from simpul.services import diagram, lan
-from simpul.services.diagram import CheckRequest, ExportRequest
+from simpul.services.diagram import CheckRequest, CheckResult, ExportRequest
 
 app = typer.Typer(
     help="Submitted SKPD LAN diagrams (YAML or draw.io): check how one was read, export one.",
@@ -33,7 +34,12 @@ def check_command(
     result = diagram.check(settings(), CheckRequest(file=file))
     if as_json:
         emit_json(result.as_json())
-        raise typer.Exit(result.exit_code)
+    else:
+        _render_check(result)
+    raise typer.Exit(result.exit_code)
+
+
+def _render_check(result: CheckResult) -> None:
     t, r = result.diagram.topology, result.diagram.report
     pages = f", {len(r.pages)} page(s)" + (f", {r.compressed_pages} compressed" if r.compressed_pages else "")
     console.print(
@@ -44,22 +50,25 @@ def check_command(
     )
     for section in result.sections():
         table = Table(title=section.title, title_justify="left")
-        for col in ("where", section.kind, *(["ports from"] if section.kind == "link" else [])):
+        how = {"link": "ports from", "device": "name from"}.get(section.kind)
+        how = how if (how and any(row.via for row in section.rows)) or section.kind == "link" else None
+        for col in ("where", section.kind, *([how] if how else [])):
             table.add_column(col)
         for row in section.rows:
-            table.add_row(row.where, row.text, *([row.via or "-"] if section.kind == "link" else []))
+            table.add_row(row.where, row.text, *([row.via or "-"] if how else []))
         console.print(table)
     ignored = result.ignored()
-    if not ignored:
+    if ignored:
+        table = Table(title="Ignored", title_justify="left")
+        for col in ("where", "reason", "text"):
+            table.add_column(col)
+        for where, reason, text in ignored:
+            table.add_row(where, reason, text)
+        console.print(table)
+    else:
         console.print("Nothing ignored.")
-        raise typer.Exit(result.exit_code)
-    table = Table(title="Ignored", title_justify="left")
-    for col in ("where", "reason", "text"):
-        table.add_column(col)
-    for where, reason, text in ignored:
-        table.add_row(where, reason, text)
-    console.print(table)
-    raise typer.Exit(result.exit_code)
+    for warning in r.warnings:
+        console.print(f"[bold yellow]warning[/] {escape(warning)}", highlight=False)
 
 
 @app.command("export")

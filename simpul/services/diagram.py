@@ -26,7 +26,9 @@ from simpul.core.diagram import (
     describe_device,
     describe_link,
     describe_vlan,
+    is_png,
     parse_diagram,
+    png_mxfile,
     topology_to_drawio,
     topology_to_yaml,
 )
@@ -42,9 +44,15 @@ from simpul.store.files import write_atomic
 
 
 def read_text(path: Path, what: str) -> str:
-    """A user file's text, or an InputError naming it (``what``: "diagram", "snapshot"...)."""
+    """A user file's text, or an InputError naming it (``what``: "diagram", "snapshot"...).
+
+    A ``.drawio.png`` gives the draw.io XML it holds (a picture has no other text to read).
+    """
     try:
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        if is_png(data):
+            return png_mxfile(data, source=str(path))
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{what} not found", source=str(path), hint="check the path") from None
     except IsADirectoryError:
@@ -138,7 +146,9 @@ class CheckResult:
 
     @property
     def exit_code(self) -> int:
-        return 0  # a diagram that cannot be read raises InputError (exit 2)
+        """0 read, 1 read but the picture is incomplete (warnings); a diagram that cannot be read
+        raises InputError (exit 2)."""
+        return 1 if self.diagram.report.warnings else 0
 
     def as_json(self) -> dict[str, Any]:
         """What ``diagram check --json`` prints."""
@@ -155,6 +165,7 @@ class CheckResult:
             "vlans": [v.model_dump(mode="json") for v in t.vlans],
             "read": [item.model_dump(mode="json") for item in r.read],
             "ignored": [item.model_dump(mode="json") for item in r.ignored],
+            "warnings": list(r.warnings),
         }
 
     def _where(self, ref: str, page: str | None) -> str:

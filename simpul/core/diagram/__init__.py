@@ -8,6 +8,8 @@ Examples:
     'yaml'
     >>> detect_format("lan.xml", "  <mxfile>...")
     'drawio'
+    >>> detect_format("lan.drawio.svg", "<svg ..."), detect_format("lan.drawio.png", "<mxfile ...")
+    ('drawio', 'drawio')
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 from typing import Literal
 
 from simpul.core.diagram.drawio import label_lines, parse_drawio, topology_to_drawio
-from simpul.core.diagram.report import DiagramResult, Ignored, ParseReport, ReadItem
+from simpul.core.diagram.embedded import is_png, png_mxfile
+from simpul.core.diagram.report import DiagramProblems, DiagramResult, Ignored, ParseReport, ReadItem
 from simpul.core.diagram.yaml_diagram import (
     DIAGRAM_SCHEMA,
     describe_device,
@@ -27,6 +30,7 @@ from simpul.core.diagram.yaml_diagram import (
 
 __all__ = [
     "DIAGRAM_SCHEMA",
+    "DiagramProblems",
     "DiagramResult",
     "Ignored",
     "ParseReport",
@@ -35,19 +39,23 @@ __all__ = [
     "describe_link",
     "describe_vlan",
     "detect_format",
+    "is_png",
     "label_lines",
     "parse_diagram",
     "parse_drawio",
     "parse_yaml_diagram",
+    "png_mxfile",
     "topology_to_drawio",
     "topology_to_yaml",
 ]
 
 
 def detect_format(name: str, text: str) -> Literal["yaml", "drawio"]:
-    """By extension first (.drawio/.xml vs .yaml/.yml), else by content (XML starts with ``<``)."""
+    """By extension first (.drawio/.xml/.svg/.png vs .yaml/.yml), else by content (XML starts with ``<``).
+
+    A ``.png`` arrives here as the diagram XML it holds (``simpul.services.diagram.read_text``)."""
     lower = name.lower()
-    if lower.endswith((".drawio", ".xml", ".dio")):
+    if lower.endswith((".drawio", ".xml", ".dio", ".svg", ".png")):
         return "drawio"
     if lower.endswith((".yaml", ".yml")):
         return "yaml"

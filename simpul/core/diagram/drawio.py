@@ -1,18 +1,22 @@
-"""draw.io (diagrams.net) LAN diagrams: read them as agency staff draw them, and write them.
+"""draw.io (diagrams.net) LAN diagrams: read them as agency staff and public templates draw them.
 
 Conventions (docs/diagrams.md has the long form):
 
 - a vertex is a device; the first line of its label is the hostname; HTML labels are allowed
   (tags stripped, ``<br>``/``<div>``/``<p>`` are line breaks, entities unescaped); further lines
-  ``IP: ...``, ``Model: ...``, ``Role: ...``, ``Platform: ...`` are read when present;
+  ``IP: ...`` (or a bare address), ``Model: ...``, ``Role: ...``, ``Platform: ...`` are read;
+  ``placeholders="1"`` labels (``%name%``) are filled from the cell's data as draw.io does;
+- an unlabelled device icon takes its name from the text next to it or on it (by geometry, when
+  unambiguous: :mod:`simpul.core.diagram.layout`); a box that holds devices is an area;
+- shapes are classified by meaning (:mod:`simpul.core.diagram.shapes`): clouds are outside networks;
 - an edge between two device vertices is a link; its ports come from ``port_a``/``port_b``
   properties ("Edit Data"), else the edge label ``PORT_A - PORT_B`` (source end first), else two child
   labels of the edge (relative x < 0 is the source end, x > 0 the target end);
 - a text-only vertex (style ``text;``) is a note: ``VLAN 10 Keuangan 192.168.10.0/24`` lines declare
   VLANs, ``SKPD: disdik`` the SKPD, ``Tanggal: 2026-06-15`` (or ``Date:``) the submission date;
-- containers/groups (style ``group``, ``container=1``, ``swimlane``, or a vertex holding other
-  vertices), clouds (``shape=cloud``) and unlabelled shapes are not devices;
-- compressed pages (raw deflate + base64 + URL-encoding) are inflated; all pages are merged.
+- compressed pages (raw deflate + base64 + URL-encoding) are inflated; all pages are merged;
+  a ``.drawio.svg`` (``content`` attribute) is read like a ``.drawio`` file;
+- every problem of the file is collected and raised at once (:class:`DiagramProblems`).
 
 Examples:
     >>> xml = '''<mxfile><diagram name="LAN"><mxGraphModel><root>
@@ -41,31 +45,39 @@ import binascii
 import html
 import re
 import zlib
-from collections import deque
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
-from xml.etree.ElementTree import Element, ParseError, SubElement, indent, tostring
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from simpul.core.diagram.common import parse_date, parse_ip, parse_subnet
-from simpul.core.diagram.report import DiagramResult, Ignored, ParseReport, ReadItem
+from simpul.core.diagram.drawio_write import topology_to_drawio
+from simpul.core.diagram.embedded import svg_mxfile
+from simpul.core.diagram.layout import Box, areas, match_labels
+from simpul.core.diagram.report import DiagramProblems, DiagramResult, Ignored, ParseReport, ReadItem
+from simpul.core.diagram.shapes import CLOUD, is_device_kind, shape_kind
 from simpul.core.diagram.yaml_diagram import describe_device, describe_link, describe_vlan
-from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
+from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan
 from simpul.errors import InputError
+
+__all__ = ["label_lines", "parse_drawio", "resolve_placeholders", "topology_to_drawio"]
 
 _BREAK = re.compile(r"<\s*br\s*/?\s*>|<\s*/?\s*(div|p|li|tr)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _HTML_HINT = re.compile(r"<\s*/?\s*(br|div|p|b|i|u|span|font|strong|em)\b", re.IGNORECASE)
 _FIELD_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z .]*?)\s*[:=]\s*(.*?)\s*$")
+_BARE_IP = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\s*$")
 _PORTS = re.compile(r"^\s*(\S.*?)\s+(?:-+|–|—|<->|<-+>)\s+(\S.*?)\s*$")
 _VLAN = re.compile(
     r"^\s*VLAN\s*[:#]?\s*(\d+)\b[\s:,\-–—]*(.*?)[\s,\-–—]*(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})?\s*$",
     re.IGNORECASE,
 )
+# draw.io's own placeholder pattern (Graph.prototype.replacePlaceholders)
+_PLACEHOLDER = re.compile(r"%([^%{}\s\"'=;]+)%")
 
 _DEVICE_KEYS = {
     "ip": "mgmt_ip",
@@ -112,6 +124,27 @@ def label_lines(value: str, *, is_html: bool) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
+def resolve_placeholders(label: str, lookup: Any) -> str:
+    """Fill ``%name%`` from the cell's data, as draw.io does for ``placeholders="1"``.
+
+    ``lookup(name)`` gives the value (the cell's, else its ancestors', else the page's variables) or
+    None; an unknown placeholder stays as written, ``%%`` escapes one.
+
+    >>> data = {"name": "sw-lt2", "ip": "10.20.3.12"}
+    >>> resolve_placeholders("%name%<br>IP: %ip%<br>%room%", data.get)
+    'sw-lt2<br>IP: 10.20.3.12<br>%room%'
+    """
+
+    def one(match: re.Match[str]) -> str:
+        start = match.start()
+        if start > 0 and label[start - 1] == "%":
+            return match.group(0)[1:]
+        value = lookup(match.group(1))
+        return match.group(0) if value is None else str(value)
+
+    return _PLACEHOLDER.sub(one, label)
+
+
 def _style(style: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for raw in style.split(";"):
@@ -120,6 +153,13 @@ def _style(style: str) -> dict[str, str]:
             key, _, value = token.partition("=")
             out[key.strip()] = value.strip()
     return out
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -133,8 +173,10 @@ class _Cell:
     parent: str | None
     source: str | None
     target: str | None
-    x: float | None
+    x: float | None  # position along the parent edge (-1 source end .. 1 target end), for edge labels
+    box: Box | None  # own geometry, relative to the parent vertex (if any)
     attrs: dict[str, str] = field(default_factory=dict)
+    placeholders: bool = False
 
     @property
     def is_html(self) -> bool:
@@ -142,6 +184,19 @@ class _Cell:
 
     def lines(self) -> list[str]:
         return label_lines(self.value, is_html=self.is_html)
+
+
+def _geometry(cell: Element) -> tuple[float | None, Box | None]:
+    """(position along an edge for a relative geometry, box for an absolute one)."""
+    geometry = cell.find("mxGeometry")
+    if geometry is None:
+        return None, None
+    # any non-zero ``relative`` is relative: mxGraph reads the attribute as a number (N2G writes -1)
+    if (_float(geometry.get("relative")) or 0) != 0:
+        return _float(geometry.get("x")) or 0.0, None
+    x, y = _float(geometry.get("x")) or 0.0, _float(geometry.get("y")) or 0.0
+    w, h = _float(geometry.get("width")) or 0.0, _float(geometry.get("height")) or 0.0
+    return None, Box(x, y, w, h)
 
 
 @dataclass
@@ -153,22 +208,29 @@ class _Page:
     text: str | None  # the page's inflated XML when it was compressed
 
 
+def _local(tag: str) -> str:
+    """An element name without its namespace: ``{http://www.w3.org/2000/svg}svg`` -> ``svg``."""
+    return tag.rsplit("}", 1)[-1]
+
+
 class _Reader:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
+        # a diagram inside a picture has no line in the file: the page and cell id say where to look
+        self.embedded = source.lower().endswith(".png")
         self.read: list[ReadItem] = []
         self.ignored: list[Ignored] = []
         self.pages: list[_Page] = []
         self.modified: str | None = None
+        self.problems: list[InputError] = []
 
     # -- errors and locations -------------------------------------------------------------------
     def where(self, page: _Page, cell_id: str) -> tuple[int | None, str]:
         """Line (when it can be told) and a field naming page and cell."""
-        # a compressed page has no line in the file: the page and cell id say where to look
         needle = f'id="{cell_id}"'
         line = None
-        if not page.compressed and self.text.count(needle) == 1:
+        if not page.compressed and not self.embedded and self.text.count(needle) == 1:
             line = self.text.count("\n", 0, self.text.index(needle)) + 1
         where = f"page {page.name!r}" + (" (compressed)" if page.compressed else "")
         return line, f"{where} cell {cell_id}"
@@ -176,6 +238,10 @@ class _Reader:
     def error(self, page: _Page, cell_id: str, message: str, hint: str) -> InputError:
         line, fld = self.where(page, cell_id)
         return InputError(message, source=self.source, line=line, field=fld, hint=hint)
+
+    def problem(self, page: _Page, cell_id: str, message: str, hint: str) -> None:
+        """Record a problem and go on: every problem of the file is reported in one run."""
+        self.problems.append(self.error(page, cell_id, message, hint))
 
     def ignore(self, page: _Page, cell: _Cell | None, reason: str, text: str | None = None) -> None:
         ref = f"cell {cell.id}" if cell else "page"
@@ -202,17 +268,26 @@ class _Reader:
                 hint="diagrams.net never writes entity or DTD declarations; export the diagram again",
             ) from None
 
-    def load_pages(self) -> None:
+    def root(self) -> Element:
         root = self.parse_xml(self.text.strip(), "file")
+        if _local(root.tag) == "svg":
+            self.text = svg_mxfile(root.get("content"), source=self.source)
+            self.embedded = True
+            root = self.parse_xml(self.text, "the diagram inside the SVG")
+        return root
+
+    def load_pages(self) -> None:
+        root = self.root()
         if root.tag == "mxGraphModel":
             self.pages.append(_Page(0, "Page-1", root, compressed=False, text=None))
             return
         if root.tag != "mxfile":
             raise InputError(
-                f"not a draw.io file: the root element is <{root.tag}>",
+                f"not a draw.io file: the root element is <{_local(root.tag)}>",
                 source=self.source,
                 line=1,
-                hint="give a .drawio file saved by diagrams.net (root element <mxfile>)",
+                hint="give a .drawio file saved by diagrams.net (root element <mxfile>), "
+                "or a .drawio.svg / .drawio.png that includes a copy of the diagram",
             )
         self.modified = root.get("modified")
         for index, diagram in enumerate(root.findall("diagram")):
@@ -226,22 +301,26 @@ class _Reader:
                 self.ignored.append(Ignored(ref="page", page=name, reason="empty page"))
                 continue
             inner = self.inflate(payload, name)
-            model = self.parse_xml(inner, f"compressed page {name!r}")
-            self.pages.append(_Page(index, name, model, compressed=True, text=inner))
-        if not self.pages:
+            if inner is not None:
+                model = self.parse_xml(inner, f"compressed page {name!r}")
+                self.pages.append(_Page(index, name, model, compressed=True, text=inner))
+        if not self.pages and not self.problems:
             raise InputError("the draw.io file has no pages", source=self.source, hint="draw the LAN first")
 
-    def inflate(self, payload: str, page: str) -> str:
+    def inflate(self, payload: str, page: str) -> str | None:
         try:
             raw = base64.b64decode(payload, validate=False)
             text = zlib.decompress(raw, -15).decode("utf-8")
         except (binascii.Error, zlib.error, UnicodeDecodeError) as err:
-            raise InputError(
-                f"neither XML nor a valid compressed draw.io page ({err})",
-                source=self.source,
-                field=f"page {page!r}",
-                hint="open the file in diagrams.net and save it again",
-            ) from None
+            self.problems.append(
+                InputError(
+                    f"neither XML nor a valid compressed draw.io page ({err})",
+                    source=self.source,
+                    field=f"page {page!r}",
+                    hint="open the file in diagrams.net and save it again",
+                )
+            )
+            return None
         return unquote(text) if text[:3].upper() == "%3C" else text
 
     def cells(self, page: _Page) -> list[_Cell]:
@@ -251,11 +330,13 @@ class _Reader:
         out: list[_Cell] = []
         for element in root:
             attrs: dict[str, str] = {}
+            placeholders = False
             if element.tag in ("object", "UserObject"):
                 inner = element.find("mxCell")
                 if inner is None:
                     continue
                 attrs = {k: v for k, v in element.attrib.items() if k not in ("id", "label", "placeholders")}
+                placeholders = element.get("placeholders") == "1"
                 cell_id = element.get("id", "")
                 value = element.get("label", "")
                 cell = inner
@@ -265,13 +346,7 @@ class _Reader:
                 cell = element
             else:
                 continue
-            geometry = cell.find("mxGeometry")
-            x: float | None = None
-            if geometry is not None and geometry.get("relative") == "1" and geometry.get("x") is not None:
-                try:
-                    x = float(geometry.get("x", ""))
-                except ValueError:
-                    x = None
+            x, box = _geometry(cell)
             out.append(
                 _Cell(
                     page=page.index,
@@ -284,7 +359,9 @@ class _Reader:
                     source=cell.get("source"),
                     target=cell.get("target"),
                     x=x,
+                    box=box,
                     attrs=attrs,
+                    placeholders=placeholders,
                 )
             )
         return out
@@ -299,6 +376,9 @@ class _Merged:
     vlans: dict[int, Vlan] = field(default_factory=dict)
     skpd: str | None = None
     date: Any = None
+    lines: int = 0  # lines that should be links: not callouts, not lines to a cloud or a note
+    lines_read: int = 0  # of those, read as links (a link drawn again counts)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why) of the others
 
 
 def _container_reason(cell: _Cell, has_children: bool) -> str | None:
@@ -315,7 +395,8 @@ def _container_reason(cell: _Cell, has_children: bool) -> str | None:
 
 
 def parse_drawio(text: str, *, source: str) -> DiagramResult:
-    """Read a .drawio file's text (plain or compressed, one or more pages) into a Topology."""
+    """Read a .drawio file's text (plain or compressed, one or more pages, or a .drawio.svg's text)
+    into a Topology; every problem in the file is raised at once (:class:`DiagramProblems`)."""
     reader = _Reader(text, source)
     reader.load_pages()
     merged = _Merged()
@@ -323,6 +404,8 @@ def parse_drawio(text: str, *, source: str) -> DiagramResult:
     for page in reader.pages:
         compressed += page.compressed
         _read_page(reader, page, reader.cells(page), merged)
+    if reader.problems:
+        raise DiagramProblems.of(reader.problems, source=source)
 
     if merged.date is None and reader.modified:
         merged.date = parse_date(reader.modified, source=source, field="mxfile modified")
@@ -357,8 +440,24 @@ def parse_drawio(text: str, *, source: str) -> DiagramResult:
         pages=tuple(p.name for p in reader.pages),
         read=tuple(reader.read),
         ignored=tuple(reader.ignored),
+        warnings=_warnings(merged),
     )
     return DiagramResult(topology=topology, report=report)
+
+
+def _warnings(merged: _Merged) -> tuple[str, ...]:
+    """A diagram whose lines mostly did not read as links gives a wrong picture: say so."""
+    if not merged.lines or merged.lines_read * 2 >= merged.lines:
+        return ()
+    why = Counter(reason for _, reason in merged.skipped)
+    where = ", ".join(w for w, _ in merged.skipped[:8]) + (" ..." if len(merged.skipped) > 8 else "")
+    reasons = "; ".join(f"{n} x {reason}" for reason, n in why.most_common())
+    return (
+        f"only {merged.lines_read} of {merged.lines} lines read as links between two devices "
+        f"({len(merged.devices)} devices read); skipped: {reasons} ({where}). The picture is "
+        "incomplete: give each device a name (its label or a text on/next to it) and attach both "
+        "ends of each line to a device",
+    )
 
 
 @dataclass
@@ -369,34 +468,44 @@ class _PageShapes:
     device_of: dict[str, str] = field(default_factory=dict)  # cell id -> hostname
     not_device: dict[str, str] = field(default_factory=dict)  # cell id -> why it is not a device
     seen_here: dict[str, str] = field(default_factory=dict)  # device key -> cell id, on this page
+    absolute: dict[str, Box] = field(default_factory=dict)  # vertex id -> box in page coordinates
 
 
-# Vertices that are neither devices nor notes: (is it one, what it is, why it is ignored), in order.
-_NOT_DEVICES: tuple[tuple[Callable[[_Cell], bool], str, str], ...] = (
-    (lambda c: "edgeLabel" in c.style, "a label", "edge label not attached to an edge"),
-    (
-        lambda c: "cloud" in c.style.get("shape", "").lower() or "cloud" in c.style,
-        "a cloud",
-        "cloud shape: an outside network, not a device",
-    ),
-    (lambda c: not c.lines(), "an unlabelled shape", "shape without a label (decoration), not a device"),
-)
+@dataclass
+class _Sorted:
+    """A page's vertices by what they look like, before geometry decides the rest."""
+
+    devices: list[_Cell] = field(default_factory=list)  # labelled shapes
+    icons: list[_Cell] = field(default_factory=list)  # unlabelled device shapes
+    notes: list[_Cell] = field(default_factory=list)  # text-only shapes
+    label_of: dict[str, _Cell] = field(default_factory=dict)  # icon id -> the text naming it
 
 
 def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged) -> None:
     """Vertices first (devices, notes, the rest ignored with a reason), then the edges between them."""
     shapes = _PageShapes(by_id=_cells_by_id(reader, page, cells))
-    edge_ids = {c.id for c in cells if c.edge}
-    vertex_parents = {c.parent for c in cells if c.vertex and c.parent}
+    _fill_placeholders(page, shapes.by_id)
+    edge_ids = {c.id for c in shapes.by_id.values() if c.edge}
+    vertex_parents = {c.parent for c in shapes.by_id.values() if c.vertex and c.parent}
     edge_children: dict[str, list[_Cell]] = {}  # labels drawn on an edge, by the edge's id
-    for cell in cells:
+    attached = {end for c in shapes.by_id.values() if c.edge for end in (c.source, c.target) if end}
+    found = _Sorted()
+    for cell in shapes.by_id.values():
         if not cell.vertex:
             continue
         if cell.parent in edge_ids:
             edge_children.setdefault(cell.parent or "", []).append(cell)
         else:
-            _read_vertex(reader, page, cell, cell.id in vertex_parents, shapes, merged)
-    for cell in cells:
+            _sort_vertex(reader, page, cell, cell.id in vertex_parents, cell.id in attached, shapes, found)
+    _by_geometry(reader, page, shapes, found)
+    for cell in found.devices + found.icons:
+        try:
+            _read_vertex(reader, page, cell, shapes, merged, found.label_of.get(cell.id))
+        except InputError as err:
+            reader.problems.append(err)
+    for cell in found.notes:
+        _read_note(reader, page, cell, cell.lines(), merged)
+    for cell in shapes.by_id.values():
         if cell.edge:
             _read_edge(reader, page, cell, shapes, edge_children.get(cell.id, []), merged)
 
@@ -405,36 +514,155 @@ def _cells_by_id(reader: _Reader, page: _Page, cells: list[_Cell]) -> dict[str, 
     by_id: dict[str, _Cell] = {}
     for cell in cells:
         if cell.id in by_id:
-            raise reader.error(
+            reader.problem(
                 page,
                 cell.id,
                 f"cell id {cell.id!r} appears twice on the page",
                 "save the file again from diagrams.net",
             )
+            continue
         by_id[cell.id] = cell
     return by_id
 
 
-def _read_vertex(
-    reader: _Reader, page: _Page, cell: _Cell, has_children: bool, shapes: _PageShapes, merged: _Merged
+def _fill_placeholders(page: _Page, by_id: dict[str, _Cell]) -> None:
+    """``placeholders="1"``: ``%name%`` from the cell's data, its ancestors', then the page's."""
+    for cell in by_id.values():
+        if not cell.placeholders:
+            continue
+
+        def lookup(name: str, cell: _Cell = cell) -> str | None:
+            if name == "id":
+                return cell.id
+            current: _Cell | None = cell
+            while current is not None:
+                if name in current.attrs:
+                    return current.attrs[name]
+                current = by_id.get(current.parent or "")
+            return {"page": page.name, "pagenumber": str(page.index + 1)}.get(name)
+
+        cell.value = resolve_placeholders(cell.value, lookup)
+
+
+def _absolute(cell: _Cell, by_id: dict[str, _Cell]) -> Box | None:
+    """A vertex's box in page coordinates: a child's geometry is relative to its parent vertex."""
+    if cell.box is None:
+        return None
+    x, y = cell.box.x, cell.box.y
+    parent = by_id.get(cell.parent or "")
+    while parent is not None and parent.vertex and parent.box is not None:
+        x, y = x + parent.box.x, y + parent.box.y
+        parent = by_id.get(parent.parent or "")
+    return Box(x, y, cell.box.w, cell.box.h)
+
+
+def _is_note(cell: _Cell) -> bool:
+    return "text" in cell.style or cell.style.get("shape") == "note"
+
+
+def _sort_vertex(
+    reader: _Reader,
+    page: _Page,
+    cell: _Cell,
+    has_children: bool,
+    has_lines: bool,
+    shapes: _PageShapes,
+    found: _Sorted,
 ) -> None:
+    """Containers, notes, edge labels, clouds and decorations are told by their style; the rest are
+    devices, or device icons waiting for the text that names them."""
+    box = _absolute(cell, shapes.by_id)
+    if box is not None:
+        shapes.absolute[cell.id] = box
     reason = _container_reason(cell, has_children)
+    kind = shape_kind(cell.style)
     if reason:
         shapes.not_device[cell.id] = reason
         reader.ignore(page, cell, reason)
-        return
-    if "text" in cell.style or cell.style.get("shape") == "note":
+    elif _is_note(cell):
         shapes.not_device[cell.id] = "a note"
-        _read_note(reader, page, cell, cell.lines(), merged)
-        return
-    for is_it, what, why in _NOT_DEVICES:
-        if is_it(cell):
-            shapes.not_device[cell.id] = what
-            reader.ignore(page, cell, why)
-            return
-    device = _read_device(reader, page, cell, cell.lines())
+        found.notes.append(cell)
+    elif "edgeLabel" in cell.style:
+        shapes.not_device[cell.id] = "a label"
+        reader.ignore(page, cell, "edge label not attached to an edge")
+    elif kind == CLOUD:
+        shapes.not_device[cell.id] = "a cloud"
+        reader.ignore(page, cell, "cloud shape: an outside network, not a device")
+    elif cell.lines():
+        found.devices.append(cell)
+    elif is_device_kind(kind) or has_lines:
+        found.icons.append(cell)
+    else:
+        shapes.not_device[cell.id] = "an unlabelled shape"
+        reader.ignore(page, cell, "shape without a label (decoration), not a device")
+
+
+def _is_label_text(cell: _Cell) -> bool:
+    """A text that can name an icon: a few lines, the first not a VLAN, SKPD or date line."""
+    lines = cell.lines()
+    if not lines or len(lines) > 6 or _VLAN.match(lines[0]):
+        return False
+    field_match = _FIELD_LINE.match(lines[0])
+    return not (field_match and field_match.group(1).lower() in {*_NOTE_KEYS, *_DEVICE_KEYS})
+
+
+def _by_geometry(reader: _Reader, page: _Page, shapes: _PageShapes, found: _Sorted) -> None:
+    """Boxes that hold devices are areas; unlabelled icons take the text next to or on them."""
+    boxes = {c.id: shapes.absolute[c.id] for c in found.devices + found.icons if c.id in shapes.absolute}
+    for outer, inner in areas(boxes).items():
+        cell = shapes.by_id[outer]
+        shapes.not_device[outer] = "an area"
+        reader.ignore(page, cell, f"holds device shape cell {inner} drawn on it (an area), not a device")
+    found.devices = [c for c in found.devices if c.id not in shapes.not_device]
+    found.icons = [c for c in found.icons if c.id not in shapes.not_device]
+    texts = {
+        c.id: shapes.absolute[c.id] for c in found.notes if c.id in shapes.absolute and _is_label_text(c)
+    }
+    icons = {c.id: shapes.absolute[c.id] for c in found.icons if c.id in shapes.absolute}
+    labelled = {c.id: shapes.absolute[c.id] for c in found.devices if c.id in shapes.absolute}
+    match = match_labels(icons, texts, labelled)
+    for text_id, icon_ids in match.ambiguous_texts.items():
+        reader.problem(
+            page,
+            text_id,
+            f"text {' / '.join(shapes.by_id[text_id].lines())[:60]!r} is as near to cell "
+            + " as to cell ".join(icon_ids)
+            + ": cannot tell which device it names",
+            "move the text next to one device, or type the name into the device's own label",
+        )
+    for icon_id, text_ids in match.ambiguous_icons.items():
+        names = ", ".join(repr(" / ".join(shapes.by_id[t].lines())[:40]) for t in text_ids)
+        reader.problem(
+            page,
+            icon_id,
+            f"unlabelled device icon with several texts as near ({names}): cannot tell its name",
+            "type the name into the icon's own label (double-click it), or move the other texts away",
+        )
+    for icon_id, text_id in match.pairs.items():
+        found.label_of[icon_id] = shapes.by_id[text_id]
+    used = set(match.pairs.values())
+    found.notes = [c for c in found.notes if c.id not in used]
+    for cell in found.icons:
+        if cell.id not in found.label_of:
+            shapes.not_device[cell.id] = "an unlabelled shape"
+            if cell.id not in match.ambiguous_icons:
+                reader.ignore(page, cell, "device icon without a name (no label, no text on or next to it)")
+    found.icons = [c for c in found.icons if c.id in found.label_of]
+
+
+def _read_vertex(
+    reader: _Reader,
+    page: _Page,
+    cell: _Cell,
+    shapes: _PageShapes,
+    merged: _Merged,
+    label: _Cell | None,
+) -> None:
+    lines = label.lines() if label is not None else cell.lines()
+    device = _read_device(reader, page, cell, lines)
     key = device.key()
     if key in shapes.seen_here:
+        shapes.not_device[cell.id] = f"a second drawing of {device.name}"
         raise reader.error(
             page,
             cell.id,
@@ -442,8 +670,10 @@ def _read_vertex(
             "hostnames are compared case-insensitively; draw each device once per page",
         )
     shapes.seen_here[key] = cell.id
-    _merge_device(reader, page, cell, device, merged)
+    _merge_device(reader, page, cell, device, merged, label)
     shapes.device_of[cell.id] = merged.devices[key].name  # the name as first drawn, on every page
+    if label is not None:  # a line drawn to the name text attaches to the device too
+        shapes.device_of[label.id] = merged.devices[key].name
 
 
 def _read_device(reader: _Reader, page: _Page, cell: _Cell, lines: list[str]) -> TopoDevice:
@@ -453,6 +683,8 @@ def _read_device(reader: _Reader, page: _Page, cell: _Cell, lines: list[str]) ->
         key = _DEVICE_KEYS.get(match.group(1).lower()) if match else None
         if match and key and match.group(2):
             values.setdefault(key, match.group(2))
+        elif _BARE_IP.match(line):
+            values.setdefault("mgmt_ip", line.strip())
         else:
             reader.ignore(page, cell, "label line not understood (expected IP:/Model:/Role:/Platform:)", line)
     for attr, value in cell.attrs.items():
@@ -472,7 +704,9 @@ def _read_device(reader: _Reader, page: _Page, cell: _Cell, lines: list[str]) ->
     )
 
 
-def _merge_device(reader: _Reader, page: _Page, cell: _Cell, device: TopoDevice, merged: _Merged) -> None:
+def _merge_device(
+    reader: _Reader, page: _Page, cell: _Cell, device: TopoDevice, merged: _Merged, label: _Cell | None
+) -> None:
     key = device.key()
     where = f"page {page.name!r} cell {cell.id}"
     old = merged.devices.get(key)
@@ -481,7 +715,13 @@ def _merge_device(reader: _Reader, page: _Page, cell: _Cell, device: TopoDevice,
         merged.device_where[key] = where
         merged.device_read[key] = len(reader.read)
         reader.read.append(
-            ReadItem(kind="device", ref=f"cell {cell.id}", page=page.name, summary=describe_device(device))
+            ReadItem(
+                kind="device",
+                ref=f"cell {cell.id}",
+                page=page.name,
+                summary=describe_device(device),
+                via=f"text in cell {label.id}" if label is not None else None,
+            )
         )
         return
     update: dict[str, str] = {}
@@ -505,86 +745,117 @@ def _merge_device(reader: _Reader, page: _Page, cell: _Cell, device: TopoDevice,
 
 
 def _read_note(reader: _Reader, page: _Page, cell: _Cell, lines: list[str], merged: _Merged) -> None:
+    """Each line of a note on its own: a bad line is a problem, the others are still read."""
     for text in lines:
-        vlan_match = _VLAN.match(text)
-        field_match = _FIELD_LINE.match(text)
-        line, fld = reader.where(page, cell.id)
-        if vlan_match:
-            vid = int(vlan_match.group(1))
-            if not 1 <= vid <= 4094:
-                raise InputError(
-                    f"VLAN id {vid} is out of range",
-                    source=reader.source,
-                    line=line,
-                    field=fld,
-                    hint="VLAN ids are 1-4094",
-                )
-            name = vlan_match.group(2).strip(" :,-–—()") or None
-            subnet_raw = vlan_match.group(3)
-            subnet = (
-                parse_subnet(subnet_raw, source=reader.source, line=line, field=fld) if subnet_raw else None
+        try:
+            _read_note_line(reader, page, cell, text, merged)
+        except InputError as err:
+            reader.problems.append(err)
+
+
+def _read_note_line(reader: _Reader, page: _Page, cell: _Cell, text: str, merged: _Merged) -> None:
+    vlan_match = _VLAN.match(text)
+    field_match = _FIELD_LINE.match(text)
+    line, fld = reader.where(page, cell.id)
+    if vlan_match:
+        _read_vlan(reader, page, cell, vlan_match, merged)
+        return
+    key = _NOTE_KEYS.get(field_match.group(1).lower()) if field_match else None
+    if field_match and key == "skpd":
+        slug = field_match.group(2).strip().lower()
+        if merged.skpd and merged.skpd != slug:
+            raise InputError(
+                f"two SKPD named: {merged.skpd!r} and {slug!r}",
+                source=reader.source,
+                line=line,
+                field=fld,
+                hint="one diagram describes one SKPD",
             )
-            vlan = Vlan(vid=vid, name=name, subnet=subnet)
-            old = merged.vlans.get(vid)
-            if old is not None and old != vlan:
-                raise InputError(
-                    f"VLAN {vid} declared twice with different facts: {describe_vlan(old)!r} "
-                    f"and {describe_vlan(vlan)!r}",
-                    source=reader.source,
-                    line=line,
-                    field=fld,
-                    hint="declare each VLAN once",
-                )
-            if old is None:
-                merged.vlans[vid] = vlan
-                reader.read.append(
-                    ReadItem(kind="vlan", ref=f"cell {cell.id}", page=page.name, summary=describe_vlan(vlan))
-                )
-            continue
-        key = _NOTE_KEYS.get(field_match.group(1).lower()) if field_match else None
-        if field_match and key == "skpd":
-            slug = field_match.group(2).strip().lower()
-            if merged.skpd and merged.skpd != slug:
-                raise InputError(
-                    f"two SKPD named: {merged.skpd!r} and {slug!r}",
-                    source=reader.source,
-                    line=line,
-                    field=fld,
-                    hint="one diagram describes one SKPD",
-                )
-            merged.skpd = slug
-            reader.read.append(ReadItem(kind="skpd", ref=f"cell {cell.id}", page=page.name, summary=slug))
-        elif field_match and key == "date":
-            date = parse_date(field_match.group(2), source=reader.source, line=line, field=fld)
-            if merged.date and merged.date != date:
-                raise InputError(
-                    f"two dates: {merged.date} and {date}",
-                    source=reader.source,
-                    line=line,
-                    field=fld,
-                    hint="state the submission date once",
-                )
-            merged.date = date
-            reader.read.append(
-                ReadItem(kind="date", ref=f"cell {cell.id}", page=page.name, summary=date.isoformat())
+        merged.skpd = slug
+        reader.read.append(ReadItem(kind="skpd", ref=f"cell {cell.id}", page=page.name, summary=slug))
+    elif field_match and key == "date":
+        date = parse_date(field_match.group(2), source=reader.source, line=line, field=fld)
+        if merged.date and merged.date != date:
+            raise InputError(
+                f"two dates: {merged.date} and {date}",
+                source=reader.source,
+                line=line,
+                field=fld,
+                hint="state the submission date once",
             )
-        else:
-            reader.ignore(page, cell, "note text (not a VLAN, SKPD or date line)", text)
+        merged.date = date
+        reader.read.append(
+            ReadItem(kind="date", ref=f"cell {cell.id}", page=page.name, summary=date.isoformat())
+        )
+    else:
+        reader.ignore(page, cell, "note text (not a VLAN, SKPD or date line)", text)
+
+
+def _read_vlan(reader: _Reader, page: _Page, cell: _Cell, match: re.Match[str], merged: _Merged) -> None:
+    line, fld = reader.where(page, cell.id)
+    vid = int(match.group(1))
+    if not 1 <= vid <= 4094:
+        raise InputError(
+            f"VLAN id {vid} is out of range",
+            source=reader.source,
+            line=line,
+            field=fld,
+            hint="VLAN ids are 1-4094",
+        )
+    name = match.group(2).strip(" :,-–—()") or None
+    subnet_raw = match.group(3)
+    subnet = parse_subnet(subnet_raw, source=reader.source, line=line, field=fld) if subnet_raw else None
+    vlan = Vlan(vid=vid, name=name, subnet=subnet)
+    old = merged.vlans.get(vid)
+    if old is not None and old != vlan:
+        raise InputError(
+            f"VLAN {vid} declared twice with different facts: "
+            f"{describe_vlan(old)!r} and {describe_vlan(vlan)!r}",
+            source=reader.source,
+            line=line,
+            field=fld,
+            hint="declare each VLAN once",
+        )
+    if old is None:
+        merged.vlans[vid] = vlan
+        reader.read.append(
+            ReadItem(kind="vlan", ref=f"cell {cell.id}", page=page.name, summary=describe_vlan(vlan))
+        )
+
+
+# Lines that are not meant as links, whatever the diagram: they never count against it.
+_NOT_LINKS = ("a note", "a cloud", "a label")
 
 
 def _read_edge(
     reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes, children: list[_Cell], merged: _Merged
 ) -> None:
     """A line between two devices is a link, with the ports its data, label or child labels give."""
-    source, target = _edge_ends(reader, page, cell, shapes)
+    ends = _edge_ends(reader, page, cell, shapes)
+    if ends is None:
+        return
+    source, target = ends
+    whats = [shapes.not_device.get(ref) for ref in (source, target)]
+    if not any(what in _NOT_LINKS for what in whats):
+        merged.lines += 1
     for ref in (source, target):
         if ref not in shapes.device_of:
-            why = shapes.not_device.get(ref) or ("another line" if shapes.by_id[ref].edge else "not a device")
-            reader.ignore(page, cell, f"line to cell {ref} ({why}), not a link between two devices")
+            what = shapes.not_device.get(ref) or (
+                "another line" if shapes.by_id[ref].edge else "not a device"
+            )
+            _skip(
+                reader,
+                page,
+                cell,
+                merged,
+                f"line to cell {ref} ({what}), not a link between two devices",
+                what,
+            )
             return
     if source == target:
-        reader.ignore(page, cell, "line from a device to itself")
+        _skip(reader, page, cell, merged, "line from a device to itself", "line from a device to itself")
         return
+    merged.lines_read += 1
     ports = _Ports(reader, page, cell)
     ports.read(children)
     link = TopoLink(
@@ -606,25 +877,42 @@ def _read_edge(
     )
 
 
-def _edge_ends(reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes) -> tuple[str, str]:
-    """The cell ids at both ends; a dangling end, or one off the page, is an error."""
+def _skip(reader: _Reader, page: _Page, cell: _Cell, merged: _Merged, reason: str, short: str) -> None:
+    reader.ignore(page, cell, reason)
+    merged.skipped.append((f"{page.name}: cell {cell.id}", f"line to {short}" if short[0] == "a" else short))
+
+
+def _edge_ends(reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes) -> tuple[str, str] | None:
+    """The cell ids at both ends. A line with a loose end is ignored when it is a callout (from a
+    note, a cloud, an area...) or attached to nothing; from a device it is a problem, as is an end
+    on a cell that is not on the page."""
     for end, ref in (("source", cell.source), ("target", cell.target)):
-        if not ref:
-            raise reader.error(
-                page,
-                cell.id,
-                f"link has a dangling end: no {end} device",
-                "drag the line's end onto the device until the device outline highlights, then save",
-            )
-        if ref not in shapes.by_id:
-            raise reader.error(
+        if ref and ref not in shapes.by_id:
+            reader.problem(
                 page,
                 cell.id,
                 f"link to an unknown device: {end} cell {ref!r} is not on the page",
                 "reconnect the line to a device drawn on the same page",
             )
-    assert cell.source is not None and cell.target is not None
-    return cell.source, cell.target
+            return None
+    if cell.source and cell.target:
+        return cell.source, cell.target
+    held = cell.source or cell.target
+    if held is None:
+        reader.ignore(page, cell, "line attached to nothing (a drawing, not a link)")
+        return None
+    if held in shapes.device_of:
+        loose = "target" if cell.source else "source"
+        reader.problem(
+            page,
+            cell.id,
+            f"link has a dangling end: no {loose} device",
+            "drag the line's end onto the device until the device outline highlights, then save",
+        )
+        return None
+    what = shapes.not_device.get(held) or "a shape"
+    reader.ignore(page, cell, f"line from cell {held} ({what}) to empty space (a callout), not a link")
+    return None
 
 
 class _Ports:
@@ -683,170 +971,3 @@ class _Ports:
             )
             return
         self.found.setdefault(end, (port, how))
-
-
-# -- writer -------------------------------------------------------------------------------------
-
-_SHAPES = {
-    "skpd-edge": "shape=mxgraph.cisco.routers.router",
-    "core-router": "shape=mxgraph.cisco.routers.router",
-    "router": "shape=mxgraph.cisco.routers.router",
-    "distribution": "shape=mxgraph.cisco.switches.layer_3_switch",
-    "access-switch": "shape=mxgraph.cisco.switches.workgroup_switch",
-    "switch": "shape=mxgraph.cisco.switches.workgroup_switch",
-    "server": "shape=mxgraph.cisco.servers.fileserver",
-}
-_DEVICE_STYLE = (
-    "html=1;verticalLabelPosition=bottom;verticalAlign=top;align=center;labelBackgroundColor=#ffffff;"
-)
-
-
-def _levels(topology: Topology) -> list[list[TopoDevice]]:
-    """Breadth-first layers from the SKPD edge (or the best-connected device)."""
-    by_key = {d.key(): d for d in topology.devices}
-    adjacent: dict[str, list[str]] = {k: [] for k in by_key}
-    for link in topology.links:
-        a, b = device_key(link.a.device), device_key(link.b.device)
-        if a in adjacent and b in adjacent:
-            adjacent[a].append(b)
-            adjacent[b].append(a)
-    order = sorted(by_key, key=lambda k: (by_key[k].role != "skpd-edge", -len(adjacent[k])))
-    placed: set[str] = set()
-    levels: list[list[TopoDevice]] = []
-    for start in order:
-        if start in placed:
-            continue
-        queue: deque[tuple[str, int]] = deque([(start, 0)])
-        placed.add(start)
-        base = len(levels)
-        while queue:
-            key, depth = queue.popleft()
-            while len(levels) <= base + depth:
-                levels.append([])
-            levels[base + depth].append(by_key[key])
-            for nxt in adjacent[key]:
-                if nxt not in placed:
-                    placed.add(nxt)
-                    queue.append((nxt, depth + 1))
-    return levels
-
-
-def _device_label(device: TopoDevice) -> str:
-    lines = [f"<b>{html.escape(device.name)}</b>"]
-    for label, value in (
-        ("IP", device.mgmt_ip),
-        ("Model", device.model),
-        ("Role", device.role),
-        ("Platform", device.platform),
-    ):
-        if value:
-            lines.append(f"{label}: {html.escape(value)}")
-    return "<br>".join(lines)
-
-
-def _el(parent_element: Element, tag: str, /, **attrs: str) -> Element:
-    """A child element; attribute names may be Python keywords via a trailing underscore (``as_``)."""
-    return SubElement(parent_element, tag, {k.rstrip("_"): v for k, v in attrs.items()})
-
-
-def topology_to_drawio(topology: Topology, *, page_name: str | None = None) -> str:
-    """An uncompressed .drawio file of the topology: devices in layers from the SKPD edge down,
-    labels with IP/Model/Role/Platform lines, edge labels ``a - b`` (plus port_a/port_b data), and a
-    note with the SKPD, the date and the VLANs. It reads back to the same topology."""
-    mxfile = Element("mxfile", {"host": "simpul", "type": "device"})
-    name = page_name or (f"LAN {topology.skpd}" if topology.skpd else "LAN")
-    diagram = _el(mxfile, "diagram", id="lan", name=name)
-    model = _el(
-        diagram,
-        "mxGraphModel",
-        dx="1200",
-        dy="800",
-        grid="1",
-        gridSize="10",
-        guides="1",
-        tooltips="1",
-        connect="1",
-        arrows="1",
-        fold="1",
-        page="1",
-        pageScale="1",
-        pageWidth="1169",
-        pageHeight="827",
-    )
-    root = _el(model, "root")
-    _el(root, "mxCell", id="0")
-    _el(root, "mxCell", id="1", parent="0")
-    ids: dict[str, str] = {}
-    size = "60"
-    levels = _levels(topology)
-    widest = max((len(level) for level in levels), default=1)
-    for depth, level in enumerate(levels):
-        offset = (widest - len(level)) * 110
-        for i, device in enumerate(level):
-            cell_id = f"dev{len(ids) + 1}"
-            ids[device.key()] = cell_id
-            shape = _SHAPES.get((device.role or "").lower(), "rounded=1;whiteSpace=wrap")
-            cell = _el(
-                root,
-                "mxCell",
-                id=cell_id,
-                value=_device_label(device),
-                style=f"{shape};{_DEVICE_STYLE}",
-                vertex="1",
-                parent="1",
-            )
-            _el(
-                cell,
-                "mxGeometry",
-                x=str(60 + offset + i * 220),
-                y=str(60 + depth * 180),
-                width=size,
-                height=size,
-                as_="geometry",
-            )
-    for n, link in enumerate(topology.links, start=1):
-        attrs = {"id": f"link{n}", "label": ""}
-        if link.a.port and link.b.port:
-            attrs["label"] = f"{link.a.port} - {link.b.port}"
-        if link.a.port:
-            attrs["port_a"] = link.a.port
-        if link.b.port:
-            attrs["port_b"] = link.b.port
-        wrapper = _el(root, "object", **attrs)
-        cell = _el(
-            wrapper,
-            "mxCell",
-            style="endArrow=none;html=1;rounded=0;",
-            edge="1",
-            parent="1",
-            source=ids[device_key(link.a.device)],
-            target=ids[device_key(link.b.device)],
-        )
-        _el(cell, "mxGeometry", relative="1", as_="geometry")
-    note_lines = []
-    if topology.skpd:
-        note_lines.append(f"SKPD: {html.escape(topology.skpd)}")
-    if topology.date:
-        note_lines.append(f"Tanggal: {topology.date.isoformat()}")
-    note_lines += [html.escape(describe_vlan(v)) for v in topology.vlans]
-    if note_lines:
-        note = _el(
-            root,
-            "mxCell",
-            id="note1",
-            value="<br>".join(note_lines),
-            style="text;html=1;align=left;verticalAlign=top;whiteSpace=wrap;",
-            vertex="1",
-            parent="1",
-        )
-        _el(
-            note,
-            "mxGeometry",
-            x=str(120 + widest * 220),
-            y="40",
-            width="280",
-            height=str(30 + 20 * len(note_lines)),
-            as_="geometry",
-        )
-    indent(mxfile)
-    return tostring(mxfile, encoding="unicode") + "\n"

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from simpul.core.topology import Topology
+from simpul.errors import InputError
 
 
 class _Frozen(BaseModel):
@@ -46,6 +47,8 @@ class ParseReport(_Frozen):
     pages: tuple[str, ...] = ()
     read: tuple[ReadItem, ...] = ()
     ignored: tuple[Ignored, ...] = ()
+    # what makes the picture wrong although the file reads: ``diagram check`` exits 1 on any
+    warnings: tuple[str, ...] = ()
 
 
 class DiagramResult(_Frozen):
@@ -53,3 +56,34 @@ class DiagramResult(_Frozen):
 
     topology: Topology
     report: ParseReport
+
+
+class DiagramProblems(InputError):
+    """Every problem found in one diagram, reported in one run (the first one is the headline).
+
+    >>> one = InputError("link has a dangling end", source="x.drawio", line=6, field="page 'LAN' cell e1",
+    ...                  hint="attach it")
+    >>> DiagramProblems.of([one], source="x.drawio") is one
+    True
+    >>> err = DiagramProblems.of([one, one], source="x.drawio")
+    >>> print(err.render().splitlines()[0])
+    E2001 x.drawio: 2 problems in the diagram (all listed below); fix them, then check it again
+    """
+
+    def __init__(self, problems: list[InputError], *, source: str) -> None:
+        super().__init__(
+            f"{len(problems)} problems in the diagram (all listed below); fix them, then check it again",
+            source=source,
+        )
+        self.problems = tuple(problems)
+
+    @staticmethod
+    def of(problems: list[InputError], *, source: str) -> InputError:
+        """The one problem itself, or all of them."""
+        return problems[0] if len(problems) == 1 else DiagramProblems(problems, source=source)
+
+    def render(self) -> str:
+        return "\n".join([super().render(), *(problem.render() for problem in self.problems)])
+
+    def as_dict(self) -> dict[str, object]:
+        return {**super().as_dict(), "problems": [p.as_dict() for p in self.problems]}
