@@ -16,6 +16,8 @@ from simpul.cli import (
     lab,
     lan,
     netbox,
+    nightly,
+    report,
     vps,
 )
 from simpul.cli._common import setup_logging
@@ -41,6 +43,8 @@ app.add_typer(diagram.app, name="diagram")
 app.add_typer(lan.app, name="lan")
 app.add_typer(bandwidth.app, name="bandwidth")
 app.add_typer(vps.app, name="vps")
+app.command(name="nightly")(nightly.nightly_command)
+app.add_typer(report.app, name="report")
 
 
 @app.callback()

@@ -1,0 +1,78 @@
+"""``simpul nightly``: every capability in order, the regulatory map judged per SKPD.
+
+The use case is :func:`simpul.services.nightly.run_nightly`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from simpul.cli._common import console, emit_json, err_console, handles_errors, settings, write_crash_file
+
+if TYPE_CHECKING:
+    from simpul.core.nightly import StageOutcome
+    from simpul.services.nightly import NightlyResult
+
+REPORT = typer.Option(None, "--report", help="report directory (default: setting report_dir)")
+ONLY = typer.Option([], "--only", help="run only this stage; repeat for several")
+OBLIGATIONS = typer.Option(None, "--obligations", help="the regulatory map (compliance/obligations.yaml)")
+TOPOLOGY = typer.Option(None, "--topology-dir", help="the submitted LAN diagrams (default: topology/)")
+COLOURS = {"ok": "green", "failed": "red", "skipped": "dim", "no_input": "yellow"}
+
+
+def _progress(name: str, outcome: StageOutcome | None) -> None:
+    """One line per stage on a terminal; nothing under a timer (stderr is not a tty)."""
+    if outcome is None:
+        err_console.print(f"[dim]…[/] {name}", highlight=False)
+        return
+    colour = COLOURS[outcome.status]
+    counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items())
+    extra = escape(outcome.message or counts)
+    err_console.print(
+        f"[{colour}]{outcome.status:>8}[/] {name} ({outcome.seconds:.1f} s) {extra}", highlight=False
+    )
+
+
+@handles_errors
+def nightly_command(
+    report: Path | None = REPORT,
+    only: list[str] = ONLY,
+    obligations: Path | None = OBLIGATIONS,
+    topology_dir: Path | None = TOPOLOGY,
+    as_json: bool = typer.Option(False, "--json", help="print the run's summary as JSON"),
+) -> None:
+    """Back up, audit, check and report everything; record history. Exit 1: findings or failures."""
+    from simpul.services.nightly import NightlyRequest, run_nightly
+
+    progress = _progress if sys.stderr.isatty() else None
+    request = NightlyRequest(report, tuple(only), obligations, topology_dir, progress)
+    result = run_nightly(settings(), request)
+    for stage, exc in result.crashes.items():
+        err_console.print(
+            f"[red]internal error[/] in stage {stage}: details in {write_crash_file(exc, 'nightly')}"
+        )
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        _render(result)
+    raise typer.Exit(result.exit_code)
+
+
+def _render(result: NightlyResult) -> None:
+    table = Table(title=f"simpul nightly: {result.seconds:.0f} s")
+    for column in ("stage", "status", "seconds", "counts", "failures / note"):
+        table.add_column(column)
+    for s in result.stages:
+        note = s.message or "; ".join(f"{k}: {v}" for k, v in list(s.failures.items())[:3])
+        counts = ", ".join(f"{k} {v}" for k, v in s.counts.items())
+        table.add_row(s.name, f"[{COLOURS[s.status]}]{s.status}[/]", f"{s.seconds:.1f}", counts, escape(note))
+    console.print(table)
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(result.obligations_summary().items()))
+    console.print(f"obligations: {summary}; findings open {len(result.findings)}, resolved {result.resolved}")
+    console.print(f"report: {result.report}")
