@@ -3,8 +3,10 @@
 What is read and how it is parsed is the platform's ``collect`` steps in the one platform table
 (:mod:`simpul.devices.platforms`): each step is a command and the parser of its output (in
 :mod:`simpul.parsers`), whose result fills part of a :class:`DeviceState`. Platforms whose
-``collect_via`` is ``napalm`` (IOS) start from napalm's getters (facts, interfaces, interfaces_ip,
-lldp_neighbors_detail) and run their steps through the same napalm session.
+``collect_via`` is ``napalm`` (IOS) start from napalm's getters (facts, interfaces, interfaces_ip)
+and run their steps through the same napalm session. Neighbours are always read by a step: napalm's
+``get_lldp_neighbors_detail`` turns "% LLDP is not enabled" into no neighbours, and IOS ships with
+LLDP off and CDP on.
 
 Nothing is changed on the device (``changed=False``, no dry-run to honour). Connections are closed at
 the end of the task.
@@ -31,6 +33,7 @@ class DeviceState(TypedDict):
     addresses: list[Address]
     vlans: list[VlanRow]
     neighbors: list[Neighbor]
+    discovery: dict[str, bool]  # neighbour protocol -> runs on the device, where a step can tell
 
 
 def empty_state() -> DeviceState:
@@ -40,12 +43,13 @@ def empty_state() -> DeviceState:
         addresses=[],
         vlans=[],
         neighbors=[],
+        discovery={},
     )
 
 
 def merge(state: DeviceState, into: str, value: Any) -> None:
     """Put one step's parsed output into the state: facts merge (a known value is never blanked by a
-    later step's None), lists extend, ``*`` merges each key of a dict.
+    later step's None), ``discovery`` updates, lists extend, ``*`` merges each key of a dict.
 
     >>> s = empty_state()
     >>> merge(s, "facts", {"hostname": None, "model": "vEOS"}); merge(s, "facts", {"hostname": "sw1"})
@@ -53,6 +57,8 @@ def merge(state: DeviceState, into: str, value: Any) -> None:
     ('sw1', 'vEOS')
     >>> merge(s, "*", {"interfaces": [{"name": "Et1"}], "addresses": []}); len(s["interfaces"])
     1
+    >>> merge(s, "*", {"neighbors": [], "discovery": {"lldp": False}}); s["discovery"]
+    {'lldp': False}
     """
     if into == "*":
         for key, part in value.items():
@@ -61,6 +67,8 @@ def merge(state: DeviceState, into: str, value: Any) -> None:
         facts: dict[str, Any] = dict(state["facts"])
         facts.update({k: v for k, v in value.items() if v is not None or facts.get(k) is None})
         state["facts"] = Facts(**facts)  # type: ignore[typeddict-item]
+    elif into == "discovery":
+        state["discovery"].update(value)
     else:
         state[into].extend(value)  # type: ignore[literal-required]
 
@@ -69,7 +77,6 @@ def _napalm_base(device: Any) -> DeviceState:
     facts = device.get_facts()
     interfaces = device.get_interfaces()
     addresses = device.get_interfaces_ip()
-    lldp = device.get_lldp_neighbors_detail()
     state = empty_state()
     merge(
         state,
@@ -96,16 +103,6 @@ def _napalm_base(device: Any) -> DeviceState:
         for name, families in addresses.items()
         for ip, info in (families.get("ipv4") or {}).items()
     ]
-    state["neighbors"] = [
-        Neighbor(
-            local_port=local,
-            remote_device=entry.get("remote_system_name") or entry.get("remote_chassis_id") or "?",
-            remote_port=entry.get("remote_port") or None,
-            remote_mgmt_ip=None,
-        )
-        for local, entries in lldp.items()
-        for entry in entries
-    ]
     return state
 
 
@@ -113,6 +110,8 @@ def run_steps(state: DeviceState, steps: tuple[CollectStep, ...], send: Any, dev
     """Run each step's command through ``send`` and merge its parsed output (pure given ``send``)."""
     for step in steps:
         text = send(step.command)
+        if step.then:
+            text = f"{text}\n{send(step.then)}"
         try:
             value = step.parse(text)
         except ValueError:

@@ -33,6 +33,7 @@ class FindingKind(StrEnum):
     CHANGE_NOT_REPORTED = "change_not_reported"
     DIAGRAM_MISSING = "diagram_missing"
     DEVICE_UNREACHABLE = "device_unreachable"
+    NEIGHBOUR_DISCOVERY_OFF = "neighbour_discovery_off"
 
 
 # Stable codes: never renumber, only append. docs/errors.md explains each one.
@@ -50,6 +51,7 @@ FINDING_CODES: dict[FindingKind, str] = {
     FindingKind.CHANGE_NOT_REPORTED: "REG-002",
     FindingKind.DIAGRAM_MISSING: "REG-003",
     FindingKind.DEVICE_UNREACHABLE: "OPS-001",
+    FindingKind.NEIGHBOUR_DISCOVERY_OFF: "OPS-002",
 }
 
 

@@ -3,9 +3,10 @@
 ``simpul lan audit`` (``simpul.services.lan``) reads the submitted diagram, NetBox's view and the
 live snapshot of every SKPD, then calls :func:`audit_skpd` once per SKPD. The findings:
 
-- every device that did not answer (OPS-001);
+- every device that did not answer (OPS-001), and every device that answered with neighbour
+  discovery off (OPS-002);
 - the diff of the diagram against the live LAN, when there are both (LAN-0xx); the links of a device
-  that did not answer are not called missing;
+  that did not answer, or that runs no neighbour discovery, are not called missing;
 - the Pasal 20 checks (REG-0xx): the diagram's age against ``today``, an SKPD Mandiri TIK without a
   diagram, a change (``last_change``, from the backup history) after the diagram's date. The
   submission date is the diagram's own, else NetBox's ``lan_diagram_date``.
@@ -40,7 +41,14 @@ from simpul.core.audit import SkpdAudit, UnreachableDevice, sort_findings
 from simpul.core.diff import diff_topologies
 from simpul.core.findings import Finding
 from simpul.core.regulatory import regulatory_findings
-from simpul.core.snapshot import Snapshot, snapshot_to_topology, unreachable_devices, unreachable_findings
+from simpul.core.snapshot import (
+    Snapshot,
+    discovery_off_devices,
+    discovery_off_findings,
+    snapshot_to_topology,
+    unreachable_devices,
+    unreachable_findings,
+)
 from simpul.core.topology import Topology
 
 
@@ -61,8 +69,8 @@ def audit_skpd(
     findings: list[Finding] = []
     silent: frozenset[str] = frozenset()
     if snapshot is not None:
-        silent = unreachable_devices(snapshot)
-        findings += unreachable_findings(snapshot)
+        silent = unreachable_devices(snapshot) | discovery_off_devices(snapshot)
+        findings += unreachable_findings(snapshot) + discovery_off_findings(snapshot)
     if diagram is not None and live is not None:
         findings += diff_topologies(diagram, live, skpd=slug, unreachable=silent)
     diagram_date = (diagram.date or netbox_diagram_date) if diagram is not None else None

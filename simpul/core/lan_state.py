@@ -38,9 +38,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from simpul.core.snapshot import (
+    NeighbourProtocol,
     Snapshot,
     SnapshotDevice,
     SnapshotFacts,
@@ -50,7 +51,7 @@ from simpul.core.snapshot import (
 )
 from simpul.core.topology import port_key
 
-NeighbourProtocol = Literal["lldp", "cdp", "mndp"]
+_PROTOCOLS: tuple[NeighbourProtocol, ...] = ("lldp", "cdp", "mndp")
 
 _SVI = re.compile(r"^vlan[-_ ]?(\d{1,4})$", re.I)
 _FACTS = ("hostname", "model", "serial", "os_version", "vendor")
@@ -60,8 +61,8 @@ _FACTS = ("hostname", "model", "serial", "os_version", "vendor")
 class HostInfo:
     """What the snapshot records about a host besides what the device says.
 
-    ``protocol``: the neighbour protocol the platform reports (``PlatformSpec.neighbour_protocol``);
-    None when the platform is unknown.
+    ``protocol``: the neighbour protocol of an entry whose output does not name one
+    (``PlatformSpec.neighbour_protocol``); None when the platform is unknown.
     """
 
     name: str
@@ -164,11 +165,24 @@ def device_from_state(host: HostInfo, state: Mapping[str, Any]) -> SnapshotDevic
                 local_port=n["local_port"],
                 remote_device=n["remote_device"],
                 remote_port=n.get("remote_port"),
-                protocol=host.protocol,
+                protocol=_protocol(n.get("protocol"), host.protocol),
             )
             for n in state.get("neighbors", [])
         ),
+        discovery={p: bool(on) for p, on in (state.get("discovery") or {}).items() if p in _PROTOCOLS},
     )
+
+
+def _protocol(said: str | None, default: NeighbourProtocol | None) -> NeighbourProtocol | None:
+    """The protocol the output named for a neighbour, else the platform's.
+
+    >>> _protocol("cdp", "lldp"), _protocol(None, "mndp"), _protocol("edp", "lldp")
+    ('cdp', 'mndp', 'lldp')
+    """
+    for known in _PROTOCOLS:
+        if said == known:
+            return known
+    return default
 
 
 def snapshot_from_states(

@@ -8,6 +8,9 @@ rather than guess. ``snapshot_to_topology`` turns a snapshot into the ``Topology
 - links come from LLDP (or CDP / MikroTik neighbour discovery) entries, de-duplicated: the entry
   seen from each end of a cable is one link, and an entry without a remote port merges into a fuller
   one between the same two devices;
+- a device that says neighbour discovery is off (``discovery``: every protocol it reports on is
+  ``false``, e.g. IOS with "% LLDP is not enabled" and "% CDP is not enabled") cannot show its links:
+  a ``neighbour_discovery_off`` finding (OPS-002), never a silent "no neighbours";
 - a neighbour that is not a device of the snapshot still yields the link, and a device entry with
   only a name (an undocumented switch, an access point, a server the collector does not log in to);
 - EXCEPT the SKPD edge's uplink into Jaringan Intra: a neighbour that is a distribution or core
@@ -91,11 +94,14 @@ class SnapshotVlan(_Frozen):
     name: str | None = None
 
 
+NeighbourProtocol = Literal["lldp", "cdp", "mndp"]  # mndp = MikroTik neighbour discovery
+
+
 class SnapshotNeighbor(_Frozen):
     local_port: str
     remote_device: str
     remote_port: str | None = None
-    protocol: Literal["lldp", "cdp", "mndp"] | None = None  # mndp = MikroTik neighbour discovery
+    protocol: NeighbourProtocol | None = None  # the protocol that found it
 
 
 class SnapshotDevice(_Frozen):
@@ -109,6 +115,13 @@ class SnapshotDevice(_Frozen):
     interfaces: tuple[SnapshotInterface, ...] = ()
     vlans: tuple[SnapshotVlan, ...] = ()
     neighbors: tuple[SnapshotNeighbor, ...] = ()
+    # what the device said about each neighbour protocol (true: it runs), where it can tell
+    discovery: dict[NeighbourProtocol, bool] = Field(default_factory=dict)
+
+    @property
+    def discovery_off(self) -> bool:
+        """True when the device answered and every neighbour protocol it reported on is off."""
+        return self.reachable and bool(self.discovery) and not any(self.discovery.values())
 
 
 class Snapshot(_Frozen):
@@ -298,14 +311,50 @@ def unreachable_findings(snapshot: Snapshot) -> list[Finding]:
     ]
 
 
+def discovery_off_devices(snapshot: Snapshot) -> frozenset[str]:
+    """Keys of the devices that answered but run no neighbour discovery (their links are unknown)."""
+    return frozenset(device_key(d.name) for d in snapshot.devices if d.discovery_off)
+
+
+def discovery_off_findings(snapshot: Snapshot) -> list[Finding]:
+    """One ``neighbour_discovery_off`` finding per device that answered with every neighbour protocol
+    off (Pasal 19 ayat (2): the Dinas must be able to inspect the LAN; zero neighbours would be a lie).
+
+    >>> import datetime as dt
+    >>> off = SnapshotDevice(name="sw-x-01", reachable=True, discovery={"lldp": False, "cdp": False})
+    >>> cdp = SnapshotDevice(name="sw-x-02", reachable=True, discovery={"lldp": False, "cdp": True})
+    >>> snap = Snapshot(schema_version=1, skpd="x", collected_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    ...                 devices=(off, cdp))
+    >>> [(f.code, f.device, f.actual) for f in discovery_off_findings(snap)]
+    [('OPS-002', 'sw-x-01', 'cdp off, lldp off')]
+    """
+    return [
+        Finding(
+            kind=FindingKind.NEIGHBOUR_DISCOVERY_OFF,
+            severity=Severity.MEDIUM,
+            device=d.name,
+            expected="LLDP or CDP on",
+            actual=", ".join(f"{p} off" for p in sorted(d.discovery)),
+            article="Pasal 19 ayat (2)",
+            skpd=snapshot.skpd,
+            message=f"neighbour discovery off on {d.name}: its links could not be checked",
+        )
+        for d in snapshot.devices
+        if d.discovery_off
+    ]
+
+
 __all__ = [
     "SCHEMA_VERSION",
+    "NeighbourProtocol",
     "Snapshot",
     "SnapshotDevice",
     "SnapshotFacts",
     "SnapshotInterface",
     "SnapshotNeighbor",
     "SnapshotVlan",
+    "discovery_off_devices",
+    "discovery_off_findings",
     "is_jaringan_intra",
     "parse_snapshot",
     "snapshot_json_schema",

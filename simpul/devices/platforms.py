@@ -36,7 +36,7 @@ from simpul.core.scrub import ConfigShape
 from simpul.errors import InputError
 
 # What a collect step's parsed output fills in the device state ("*": a dict of several keys).
-Into = Literal["facts", "interfaces", "addresses", "vlans", "neighbors", "*"]
+Into = Literal["facts", "interfaces", "addresses", "vlans", "neighbors", "discovery", "*"]
 
 # The Linux commands whose output makes a Linux host's config backup (each under a ``### <command>``
 # header, then ``### end``): readable, stable between runs, enough to rebuild the network side.
@@ -64,6 +64,8 @@ class CollectStep:
 
     ``name`` is the parser's fixture directory (``tests/lan/parsers/<platform>/<name>/<case>/``);
     ``optional``: a parse error means "nothing to report" (e.g. a host without lldpd), not a failure.
+    ``then``: a second command whose output is appended to the first's before parsing (older IOS
+    names the local port of an LLDP entry only in ``show lldp neighbors``).
     """
 
     name: str
@@ -71,6 +73,7 @@ class CollectStep:
     parse: Callable[[str], Any]
     into: Into
     optional: bool = False
+    then: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class PlatformSpec:
     config_shape: ConfigShape = field(default_factory=ConfigShape)  # what a complete config looks like
     collect_via: Literal["netmiko", "napalm"] = "netmiko"
     collect: tuple[CollectStep, ...] = ()
+    # the protocol of a neighbour whose output does not say which one found it
     neighbour_protocol: Literal["lldp", "mndp", "cdp"] = "lldp"
     bandwidth_target: str | None = None  # simpul.templates.bandwidth target name
     remediation: str | None = None  # hier_config platform, or "routeros" (simpul's own)
@@ -145,8 +149,25 @@ PLATFORMS: dict[str, PlatformSpec] = {
             backup_commands=("show running-config",),
             enable=True,
             config_shape=ConfigShape(end="end"),
-            collect_via="napalm",  # facts, interfaces, interfaces_ip, lldp_neighbors_detail; then:
-            collect=(CollectStep("show_vlan_brief", "show vlan brief", p.parse_ios_vlan_brief, "vlans"),),
+            collect_via="napalm",  # facts, interfaces, interfaces_ip; then:
+            collect=(
+                CollectStep("show_vlan_brief", "show vlan brief", p.parse_ios_vlan_brief, "vlans"),
+                # IOS ships with LLDP off and CDP on: both are read, each says when it is off
+                CollectStep(
+                    "show_lldp_neighbors_detail",
+                    "show lldp neighbors detail",
+                    p.parse_ios_lldp_detail,
+                    "*",
+                    then="show lldp neighbors",
+                ),
+                CollectStep(
+                    "show_cdp_neighbors_detail",
+                    "show cdp neighbors detail",
+                    p.parse_ios_cdp_detail,
+                    "*",
+                    optional=True,  # an image without CDP rejects the command: LLDP alone then
+                ),
+            ),
             bandwidth_target="ios",
             remediation="cisco_ios",
             scrub_family="cisco_ios",

@@ -248,6 +248,11 @@ KIND: dict[Lang, dict[FindingKind, tuple[str, str]]] = {
             "Perangkat tidak dapat dihubungi saat audit",
             "Pastikan akses manajemen (SSH) ke perangkat terbuka agar Dinas Kominfo dapat memeriksa LAN.",
         ),
+        FindingKind.NEIGHBOUR_DISCOVERY_OFF: (
+            "Penemuan tetangga (LLDP/CDP) mati pada perangkat",
+            "Aktifkan LLDP (mis. `lldp run` pada Cisco IOS) atau CDP agar Dinas Kominfo dapat memeriksa "
+            "sambungan perangkat ini.",
+        ),
     },
     "en": {
         FindingKind.MISSING_DEVICE: (
@@ -308,6 +313,11 @@ KIND: dict[Lang, dict[FindingKind, tuple[str, str]]] = {
         FindingKind.DEVICE_UNREACHABLE: (
             "The device could not be reached during the audit",
             "Open management access (SSH) to the device so the Dinas Kominfo can inspect the LAN.",
+        ),
+        FindingKind.NEIGHBOUR_DISCOVERY_OFF: (
+            "Neighbour discovery (LLDP/CDP) is off on the device",
+            "Turn LLDP on (e.g. `lldp run` on Cisco IOS) or CDP, so the Dinas Kominfo can check this "
+            "device's links.",
         ),
     },
 }
