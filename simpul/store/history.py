@@ -73,6 +73,17 @@ class Entry:
     detail: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Run:
+    """One stored run: its id, time, kind (``check``, ``nightly``, ...), who started it, its detail."""
+
+    id: str
+    time: dt.datetime
+    kind: str
+    who: str | None
+    detail: dict[str, Any]
+
+
 class HistoryStore:
     """The SQLite history under the state directory (created and migrated on first use)."""
 
@@ -188,3 +199,65 @@ class HistoryStore:
         """When a state was last recorded for a subject's check."""
         times = [e.time for e in self.entries(subject, check) if e.state == state]
         return times[-1] if times else None
+
+    def runs(self, kind: str | None = None, since: dt.datetime | None = None) -> list[Run]:
+        """Stored runs, oldest first, of one kind and from a time on (both optional).
+
+        >>> import datetime as dt, tempfile, pathlib
+        >>> store = HistoryStore(pathlib.Path(tempfile.mkdtemp()) / "history.sqlite")
+        >>> t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        >>> _ = store.record([], t0, kind="nightly", detail={"stages": {}})
+        >>> _ = store.record([Row("rtr-a", "intended:ntp", "compliant")], t0 + dt.timedelta(hours=1))
+        >>> _ = store.record([], t0 + dt.timedelta(days=1), kind="nightly")
+        >>> [(r.kind, r.time.day, r.detail) for r in store.runs("nightly")]
+        [('nightly', 1, {'stages': {}}), ('nightly', 2, {})]
+        >>> [r.kind for r in store.runs(since=t0 + dt.timedelta(minutes=1))]
+        ['check', 'nightly']
+        """
+        sql = "SELECT id, time, kind, who, detail FROM runs WHERE 1=1"
+        args: list[str] = []
+        if kind is not None:
+            sql, args = sql + " AND kind = ?", [*args, kind]
+        if since is not None:
+            sql, args = sql + " AND time >= ?", [*args, since.astimezone(dt.UTC).isoformat()]
+        with self._db() as db:
+            rows = db.execute(sql + " ORDER BY time, rowid", args).fetchall()
+        return [
+            Run(run, dt.datetime.fromisoformat(time), kind_, who, json.loads(detail or "{}"))
+            for run, time, kind_, who, detail in rows
+        ]
+
+    def entries_of_kind(
+        self, kind: str, since: dt.datetime | None = None, check_prefix: str | None = None
+    ) -> list[Entry]:
+        """Every result of the runs of one kind (from a time on, by check prefix), oldest first, in one query.
+
+        A report over a year of nightly runs reads them all at once rather than one subject at a time.
+
+        >>> import datetime as dt, tempfile, pathlib
+        >>> store = HistoryStore(pathlib.Path(tempfile.mkdtemp()) / "history.sqlite")
+        >>> t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        >>> _ = store.record([Row("skpd:disdik", "obligation:16.1", "met")], t0, kind="nightly")
+        >>> _ = store.record([Row("rtr-a", "intended:ntp", "compliant")], t0)
+        >>> _ = store.record([Row("skpd:disdik", "finding:ab12", "open")], t0, kind="nightly")
+        >>> found = store.entries_of_kind("nightly", check_prefix="obligation:")
+        >>> [(e.subject, e.check, e.state) for e in found]
+        [('skpd:disdik', 'obligation:16.1', 'met')]
+        >>> len(store.entries_of_kind("nightly", since=t0 + dt.timedelta(days=1)))
+        0
+        """
+        sql = (
+            'SELECT results.run, results.time, subject, "check", state, results.detail FROM results'
+            " JOIN runs ON runs.id = results.run WHERE runs.kind = ?"
+        )
+        args: list[str] = [kind]
+        if since is not None:
+            sql, args = sql + " AND results.time >= ?", [*args, since.astimezone(dt.UTC).isoformat()]
+        if check_prefix is not None:
+            sql, args = sql + ' AND substr("check", 1, ?) = ?', [*args, str(len(check_prefix)), check_prefix]
+        with self._db() as db:
+            rows = db.execute(sql + " ORDER BY results.time, results.id", args).fetchall()
+        return [
+            Entry(run, dt.datetime.fromisoformat(time), subj, chk, state, json.loads(detail or "{}"))
+            for run, time, subj, chk, state, detail in rows
+        ]
