@@ -19,6 +19,7 @@ from simpul.cli import (
     nightly,
     report,
     vps,
+    worker,
 )
 from simpul.cli._common import setup_logging
 from simpul.errors import SimpulError
@@ -45,6 +46,7 @@ app.add_typer(bandwidth.app, name="bandwidth")
 app.add_typer(vps.app, name="vps")
 app.command(name="nightly")(nightly.nightly_command)
 app.add_typer(report.app, name="report")
+app.command(name="worker")(worker.worker_command)
 
 
 @app.callback()

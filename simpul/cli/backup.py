@@ -44,18 +44,27 @@ def configs(
     device: list[str] = DEVICE_OPT,
     repo: Path | None = REPO,
     rules: Path | None = RULES,
+    queue: str | None = typer.Option(
+        None, "--queue", help="run on `simpul worker`s via this RQ Redis URL (docs/scale-out.md)"
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Back up the running config of every device (NetBox inventory): one commit per run.
 
-    Exit code 0: all backed up; 1: some devices failed (listed with the reason); 2: bad input.
+    With --queue the devices are fetched by workers; this process alone commits. Exit code 0: all
+    backed up; 1: some devices failed (listed with the reason); 2: bad input, Redis down, no worker.
     """
     from simpul.inventory import Filters
+    from simpul.scale.backup import QueueOptions, backup_configs_on_workers
     from simpul.services.backup import BackupRequest, backup_configs
 
     filters = Filters.of(skpd=skpd, site=site, role=role, platform=platform, tag=tag, device=device)
     quiet_nornir()
-    result = backup_configs(settings(), BackupRequest(filters=filters, repo=repo, rules=rules))
+    request = BackupRequest(filters=filters, repo=repo, rules=rules)
+    if queue:
+        result = backup_configs_on_workers(settings(), request, QueueOptions(url=queue))
+    else:
+        result = backup_configs(settings(), request)
     if as_json:
         emit_json(result.as_json())
     else:

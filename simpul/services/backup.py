@@ -239,21 +239,29 @@ def run_backup(
     secrets: Iterable[str] = (),
 ) -> BackupResult:
     """Back up every host of ``nornir`` into ``store``: one commit, failures isolated per device."""
+    secrets = list(secrets)
+    with store.locked():
+        fetched = fetch_configs(nornir, rules, secrets)
+        stamp = now or dt.datetime.now(dt.UTC).astimezone()
+        return commit_backups(store, fetched, stamp)
+
+
+def fetch_configs(nornir: Any, rules: ScrubRules, secrets: Iterable[str] = ()) -> list[Fetched]:
+    """Fetch, check and scrub every host of ``nornir`` (no commit): what a local run and a queue
+    worker (:mod:`simpul.scale`) both do before the one commit."""
     from nornir_tasks.backup import backup_config
     from simpul.devices.runner import run_on_devices
 
     secrets = list(secrets)
-    with store.locked():
-        outcomes = run_on_devices(nornir, backup_config, secrets=secrets, name="backup_config")
-        stamp = now or dt.datetime.now(dt.UTC).astimezone()
-        fetched = [
-            _fetched(nornir.inventory.hosts[name], outcome, rules, secrets)
-            for name, outcome in outcomes.items()
-        ]
-        return commit_backups(store, fetched, stamp)
+    outcomes = run_on_devices(nornir, backup_config, secrets=secrets, name="backup_config")
+    return [
+        fetched_of(nornir.inventory.hosts[name], outcome, rules, secrets)
+        for name, outcome in outcomes.items()
+    ]
 
 
-def _fetched(host: Any, outcome: DeviceOutcome, rules: ScrubRules, secrets: list[str]) -> Fetched:
+def fetched_of(host: Any, outcome: DeviceOutcome, rules: ScrubRules, secrets: list[str]) -> Fetched:
+    """One Nornir host's outcome as a :class:`Fetched` (scrubbed text at its path, or the reason)."""
     path = backup_path(host.name, host.data.get("skpd"), host.data.get("site"))
     if not outcome.ok:
         return Fetched(name=host.name, path=path, reason=outcome.reason)

@@ -2,6 +2,9 @@
 
     python -m simpul.lab.devices.serve --spec SPEC.json --state-dir DIR
 
+``SIMPUL_LAB_LATENCY_MS`` (environment, default 0) delays every answer of every device by that
+many milliseconds: a slow kecamatan link, for benchmarks of many workers (benches/scale_workers.py).
+
 Parses each platform's NOS plugin once, starts one fakenos SSH listener per device on
 ``lab.host``, writes ``DIR/devices.json`` then ``DIR/ready``, and serves until SIGTERM/SIGINT.
 Exit code 2 (message on stderr) when the spec is unreadable or a port is already taken.
@@ -24,6 +27,7 @@ from typing import Any
 import paramiko
 from fakenos.core.nos import Nos
 
+from simpul.lab.devices import shell
 from simpul.lab.devices.shell import LabShell, LabSshServer
 from simpul.lab.devices.state import STATE_CLASSES, skip_reason
 from simpul.lab.spec import DeviceLab
@@ -134,6 +138,23 @@ def serve(lab: DeviceLab, state_dir: Path, stop: threading.Event) -> int:
     return 0
 
 
+LATENCY_ENV = "SIMPUL_LAB_LATENCY_MS"
+
+
+def answer_delay(value: str | None) -> float:
+    """Seconds each answer waits, from ``SIMPUL_LAB_LATENCY_MS``; ValueError when it is no number.
+
+    >>> answer_delay("300"), answer_delay(None), answer_delay("")
+    (0.3, 0.0, 0.0)
+    """
+    if not value:
+        return 0.0
+    ms = float(value)
+    if not 0 <= ms <= 60_000:
+        raise ValueError(f"{ms:g} is outside 0..60000")
+    return ms / 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simpul.lab.devices.serve", description=__doc__)
     parser.add_argument("--spec", required=True, type=Path, help="DeviceLab JSON")
@@ -146,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)
     logging.getLogger("fakenos").setLevel(logging.CRITICAL)
+    try:
+        shell.ANSWER_DELAY = answer_delay(os.environ.get(LATENCY_ENV))
+    except ValueError as err:
+        sys.stderr.write(f"E2001 {LATENCY_ENV}: not a latency in milliseconds: {err}\n")
+        return 2
     try:
         lab = DeviceLab.model_validate_json(args.spec.read_text())
     except (OSError, ValueError) as err:

@@ -9,6 +9,9 @@ the same running config. Exec commands come from the platform's NOS plugin table
 ``LabSshServer`` is fakenos' ``ParamikoSshServer`` with three changes: one shared host key, a
 login that accepts MikroTik's ``user+options`` form (netmiko logs in as ``admin+ct511w4098h``),
 and no 10 ms sleep per typed byte.
+
+``ANSWER_DELAY`` (seconds, set by the server from ``SIMPUL_LAB_LATENCY_MS``) delays every answer
+to a typed line, as a slow link to a kecamatan does: each command costs at least one round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import re
 import socket
 import threading
+import time
 from typing import Any
 
 import paramiko
@@ -44,6 +48,8 @@ from simpul.lab.devices.state import (
 log = logging.getLogger(__name__)
 
 _CONFIG_MODES = (CONFIG, CONFIG_IF, CONFIG_VLAN, *SECTION_MODES)
+
+ANSWER_DELAY = 0.0  # seconds before each answer (a slow link); see serve.answer_delay
 
 
 def _filter(output: str, pipe: str) -> str:
@@ -121,6 +127,8 @@ class LabShell(CMDShell):  # type: ignore[misc]
     def onecmd(self, line: str) -> bool:
         if not self.is_running.is_set() or self.stopping:
             return True
+        if ANSWER_DELAY:
+            time.sleep(ANSWER_DELAY)
         try:
             stop = self.handle(line.strip())
         except Exception:
