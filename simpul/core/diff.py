@@ -13,7 +13,8 @@ undocumented_device LAN-002 high     a device on the LAN nobody reported: an unr
 missing_link       LAN-003  medium   Pasal 19 ayat (2), as missing_device
 undocumented_link  LAN-004  medium   Pasal 20 ayat (2)
 port_mismatch      LAN-005  low      same two devices, other ports: recabling not reported (20(2))
-vlan_mismatch      LAN-006  medium   a VLAN only on one side (20(2)); low when only the name differs
+vlan_mismatch      LAN-006  medium   a VLAN only on one side (20(2)); low when only the name differs;
+                                     "VLAN id changed" when its subnet (or name) stayed under a new id
 subnet_mismatch    LAN-007  medium   the same VLAN on another subnet (20(2))
 ip_mismatch        LAN-008  low      a device's management address differs (20(2))
 model_mismatch     LAN-009  low      a device replaced by another model (20(2))
@@ -349,6 +350,40 @@ def _diff_links(
     return findings
 
 
+def _renumbered(exp: dict[int, Vlan], act: dict[int, Vlan]) -> list[tuple[Vlan, Vlan]]:
+    """VLANs whose id changed while their subnet (else their name) stayed: one pair each, unambiguous.
+
+    >>> old, new = Vlan(vid=121, subnet="10.20.121.0/24"), Vlan(vid=125, subnet="10.20.121.0/24")
+    >>> _renumbered({121: old}, {125: new}) == [(old, new)]
+    True
+    """
+    only_exp = [v for vid, v in sorted(exp.items()) if vid not in act and vid not in PLATFORM_DEFAULT_VLANS]
+    only_act = [v for vid, v in sorted(act.items()) if vid not in exp and vid not in PLATFORM_DEFAULT_VLANS]
+
+    def subnet(v: Vlan) -> object:
+        return ipaddress.ip_network(v.subnet, strict=False) if v.subnet else None
+
+    def name(v: Vlan) -> str | None:
+        return v.name.strip().lower() if v.name and v.name.strip() else None
+
+    pairs: list[tuple[Vlan, Vlan]] = []
+    for same in (subnet, name):
+        for e in list(only_exp):
+            if same(e) is None:
+                continue
+            cands = [a for a in only_act if same(a) == same(e)]
+            rivals = [x for x in only_exp if same(x) == same(e)]
+            if len(cands) != 1 or len(rivals) != 1:
+                continue  # ambiguous: leave them as missing + configured
+            a = cands[0]
+            if subnet(e) and subnet(a) and subnet(e) != subnet(a):
+                continue  # same name, other subnet: not the same VLAN
+            pairs.append((e, a))
+            only_exp.remove(e)
+            only_act.remove(a)
+    return pairs
+
+
 def _diff_vlans(expected: Iterable[Vlan], actual: Iterable[Vlan], skpd: str | None) -> list[Finding]:
     exp = {v.vid: v for v in expected}
     act = {v.vid: v for v in actual}
@@ -359,6 +394,16 @@ def _diff_vlans(expected: Iterable[Vlan], actual: Iterable[Vlan], skpd: str | No
             Finding(kind=kind, severity=severity, article=ARTICLE[kind], skpd=skpd, message=message, **fields)
         )
 
+    for old, new in _renumbered(exp, act):
+        on = f"on {old.subnet}" if old.subnet else f"named {old.name}"
+        add(
+            FindingKind.VLAN_MISMATCH,
+            SEVERITY[FindingKind.VLAN_MISMATCH],
+            expected=_vlan_text(old) + (f" {old.subnet}" if old.subnet else ""),
+            actual=_vlan_text(new) + (f" {new.subnet}" if new.subnet else ""),
+            message=f"VLAN id changed {on}: {old.vid} in the diagram, {new.vid} configured",
+        )
+        del exp[old.vid], act[new.vid]
     for vid in sorted(exp.keys() | act.keys()):
         e, a = exp.get(vid), act.get(vid)
         if (e is None or a is None) and vid in PLATFORM_DEFAULT_VLANS:

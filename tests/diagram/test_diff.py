@@ -275,3 +275,28 @@ def test_platform_default_vlans_on_one_side_are_not_findings() -> None:
         "VLAN 1 10.20.1.0/24",
         "VLAN 1 192.168.88.0/24",
     )
+
+
+def test_a_vlan_renumbered_on_the_same_subnet_is_one_finding() -> None:
+    diagram = BASE.model_copy(update={"vlans": (Vlan(vid=121, name="Guru", subnet="10.20.121.0/24"),)})
+    (f,) = diff_topologies(diagram, live(vlans=(Vlan(vid=125, name="Guru2", subnet="10.20.121.0/24"),)))
+    assert (f.kind, f.severity) == (FindingKind.VLAN_MISMATCH, Severity.MEDIUM)
+    assert f.message == "VLAN id changed on 10.20.121.0/24: 121 in the diagram, 125 configured"
+    assert (f.expected, f.actual) == ("VLAN 121 Guru 10.20.121.0/24", "VLAN 125 Guru2 10.20.121.0/24")
+
+
+def test_a_vlan_renumbered_by_name_when_no_subnet_is_stated() -> None:
+    diagram = BASE.model_copy(update={"vlans": (Vlan(vid=40, name="CCTV"),)})
+    (f,) = diff_topologies(diagram, live(vlans=(Vlan(vid=44, name="cctv", subnet="10.20.44.0/24"),)))
+    assert f.message == "VLAN id changed named CCTV: 40 in the diagram, 44 configured"
+
+
+def test_renumbering_is_not_guessed_when_ambiguous_or_the_subnet_differs() -> None:
+    diagram = BASE.model_copy(update={"vlans": (Vlan(vid=40, name="CCTV", subnet="10.20.40.0/24"),)})
+    other_subnet = diff_topologies(diagram, live(vlans=(Vlan(vid=44, name="CCTV", subnet="10.20.44.0/24"),)))
+    assert {f.message for f in other_subnet} == {
+        "VLAN 40 CCTV is in the diagram but not configured",
+        "VLAN 44 CCTV is configured but not in the diagram",
+    }
+    two = live(vlans=(Vlan(vid=44, name="CCTV"), Vlan(vid=45, name="CCTV")))
+    assert len(diff_topologies(diagram.model_copy(update={"vlans": (Vlan(vid=40, name="CCTV"),)}), two)) == 3
