@@ -49,7 +49,7 @@ from simpul.core.snapshot import (
     SnapshotNeighbor,
     SnapshotVlan,
 )
-from simpul.core.topology import port_key
+from simpul.core.topology import device_key, port_key
 
 _PROTOCOLS: tuple[NeighbourProtocol, ...] = ("lldp", "cdp", "mndp")
 
@@ -160,17 +160,36 @@ def device_from_state(host: HostInfo, state: Mapping[str, Any]) -> SnapshotDevic
             SnapshotVlan(vid=int(v["vid"]), name=v.get("name"))
             for v in sorted(state.get("vlans", []), key=lambda v: int(v["vid"]))
         ),
-        neighbors=tuple(
+        neighbors=_neighbours(state.get("neighbors", []), host.protocol),
+        discovery={p: bool(on) for p, on in (state.get("discovery") or {}).items() if p in _PROTOCOLS},
+    )
+
+
+def _neighbours(
+    entries: Iterable[Mapping[str, Any]], default: NeighbourProtocol | None
+) -> tuple[SnapshotNeighbor, ...]:
+    """The device's neighbour entries, one per cable end: an entry LLDP and CDP both report (IOS
+    runs both) is kept once, with the protocol of the first step that read it.
+
+    >>> both = [{"local_port": "Gi0/1", "remote_device": "rtr-x", "remote_port": "Gi0/2", "protocol": "lldp"},
+    ...         {"local_port": "GigabitEthernet0/1", "remote_device": "RTR-X", "remote_port": "Gi0/2",
+    ...          "protocol": "cdp"}]
+    >>> [(n.local_port, n.protocol) for n in _neighbours(both, "lldp")]
+    [('Gi0/1', 'lldp')]
+    """
+    seen: dict[tuple[str | None, str, str | None], SnapshotNeighbor] = {}
+    for n in entries:
+        key = (port_key(n["local_port"]), device_key(n["remote_device"]), port_key(n.get("remote_port")))
+        seen.setdefault(
+            key,
             SnapshotNeighbor(
                 local_port=n["local_port"],
                 remote_device=n["remote_device"],
                 remote_port=n.get("remote_port"),
-                protocol=_protocol(n.get("protocol"), host.protocol),
-            )
-            for n in state.get("neighbors", [])
-        ),
-        discovery={p: bool(on) for p, on in (state.get("discovery") or {}).items() if p in _PROTOCOLS},
-    )
+                protocol=_protocol(n.get("protocol"), default),
+            ),
+        )
+    return tuple(seen.values())
 
 
 def _protocol(said: str | None, default: NeighbourProtocol | None) -> NeighbourProtocol | None:

@@ -10,6 +10,7 @@ from simpul.core.audit import AuditStatus
 from simpul.core.lan_audit import audit_skpd
 from simpul.core.lan_state import HostInfo, snapshot_from_states
 from simpul.core.snapshot import Snapshot
+from simpul.parsers import parse_mikrotik_neighbors
 from simpul.services.lan import last_lan_change
 from simpul.store import GitStore, backup_path
 from tests.lan.seed_views import seed_topology
@@ -124,3 +125,62 @@ def test_last_change_comes_from_the_backup_history(tmp_path: Path) -> None:
         dt.datetime(2026, 10, 7, 2, 0, tzinfo=dt.UTC),
     )
     assert last_lan_change(repo, ["rtr-disdik", "sw-disdik-01"]) == dt.date(2026, 10, 7)
+
+
+def _snapshot_from(neighbours: dict[str, list[dict[str, object]]], discovery: dict[str, bool]) -> Snapshot:
+    """disdik with each device's neighbours (and what it says about its neighbour protocols) given."""
+    base = _snapshot()
+    states = {
+        d.name: {
+            "facts": d.facts.model_dump() if d.facts else {},
+            "interfaces": [i.model_dump(include={"name", "enabled", "up", "mac"}) for i in d.interfaces],
+            "addresses": [{"interface": i.name, "address": a} for i in d.interfaces for a in i.ipv4],
+            "vlans": [{"vid": 30, "name": "Disdik-Staf", "interfaces": []}],
+            "neighbors": neighbours[d.name],
+            "discovery": discovery,
+        }
+        for d in base.devices
+    }
+    hosts = [HostInfo(d.name, "disdik", d.platform, d.role, d.mgmt_ip, "mndp") for d in base.devices]
+    return snapshot_from_states(hosts, states, {}, NOW)["disdik"]
+
+
+def _audit(snapshot: Snapshot):  # type: ignore[no-untyped-def]
+    return audit_skpd(
+        slug="disdik",
+        name="Dinas Pendidikan",
+        mandiri_tik=True,
+        today=TODAY,
+        diagram=_diagram(),
+        snapshot=snapshot,
+    )
+
+
+def test_bridged_mikrotik_ports_are_the_port_not_a_port_mismatch() -> None:
+    """RouterOS prints a bridged port as ``interface=ether2,bridge``: the cable is on ether2."""
+    rtr = parse_mikrotik_neighbors(
+        ' 0 interface=ether2,bridge address=10.20.3.2 mac-address=52:54:00:00:00:02 identity="sw-disdik-01"'
+        ' platform="MikroTik" version="7.15.3 (stable)" interface-name="ether1" discovered-by=mndp,lldp'
+    )
+    sw = parse_mikrotik_neighbors(
+        ' 0 interface=ether1,bridge_local mac-address=52:54:00:00:00:01 identity="rtr-disdik"\n'
+        '   interface-name="ether2"'
+    )
+    snap = _snapshot_from({"rtr-disdik": list(rtr), "sw-disdik-01": list(sw)}, {})
+    assert {(n.local_port, n.protocol) for d in snap.devices for n in d.neighbors} == {
+        ("ether2", "lldp"),
+        ("ether1", "mndp"),
+    }
+    assert _audit(snap).findings == ()
+
+
+def test_neighbour_discovery_off_is_a_finding_and_its_links_are_not_called_missing() -> None:
+    off = {"lldp": False, "cdp": False}
+    audit = _audit(_snapshot_from({"rtr-disdik": [], "sw-disdik-01": []}, off))
+    assert [(f.code, f.device, f.actual) for f in audit.findings] == [
+        ("OPS-002", "rtr-disdik", "cdp off, lldp off"),
+        ("OPS-002", "sw-disdik-01", "cdp off, lldp off"),
+    ]
+    # one protocol still on (IOS as shipped: LLDP off, CDP on) and nothing seen: the link is missing
+    cdp_on = _audit(_snapshot_from({"rtr-disdik": [], "sw-disdik-01": []}, {"lldp": False, "cdp": True}))
+    assert [f.code for f in cdp_on.findings] == ["LAN-003"]

@@ -9,9 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netmiko import ConnectHandler
 
 from simpul.core.lan_state import snapshot_json
-from simpul.core.snapshot import Snapshot, parse_snapshot, snapshot_to_topology
+from simpul.core.snapshot import (
+    Snapshot,
+    SnapshotDevice,
+    discovery_off_findings,
+    parse_snapshot,
+    snapshot_to_topology,
+)
 from simpul.devices.runner import build_nornir
 from simpul.inventory import InventoryHost, group_name
 from simpul.lab.spec import DeviceLab
@@ -132,3 +139,51 @@ def test_snapshots_are_written_atomically_and_read_back(
     write_snapshots(snapshots, out)
     assert len(list(out.iterdir())) == 3
     assert json.loads((out / "disdik.json").read_text())["skpd"] == "disdik"
+
+
+def _configure(lab: DeviceLab, name: str, lines: list[str]) -> None:
+    dev = next(d for d in lab.devices if d.name == name)
+    params = {
+        "device_type": dev.platform,
+        "host": lab.host,
+        "port": dev.ssh_port,
+        "username": lab.username,
+        "password": lab.password,
+        "secret": lab.password,
+        "fast_cli": False,
+        "conn_timeout": 20,
+    }
+    with ConnectHandler(**params) as conn:
+        conn.enable()
+        conn.send_config_set(lines)
+
+
+def _collect_one(lab: DeviceLab, name: str) -> SnapshotDevice:
+    nornir = _nornir(lab, lab.password).filter(name=name)
+    (snap,) = collect_snapshots(nornir, NOW, secrets=[lab.password]).snapshots.values()
+    (device,) = snap.devices
+    return device
+
+
+def test_ios_neighbours_say_their_protocol_and_discovery_off_is_a_finding(small_lab: DeviceLab) -> None:
+    """IOS as shipped (LLDP off, CDP on) still shows its links through CDP; with both off the device
+    is a neighbour_discovery_off finding, not a device with no neighbours."""
+    lldp = _collect_one(small_lab, "sw-dinkes-01")
+    assert lldp.discovery == {"lldp": True, "cdp": True}
+    assert [(n.remote_device, n.protocol) for n in lldp.neighbors] == [("rtr-dinkes", "lldp")]
+    try:
+        _configure(small_lab, "sw-dinkes-01", ["no lldp run"])
+        cdp = _collect_one(small_lab, "sw-dinkes-01")
+        assert cdp.discovery == {"lldp": False, "cdp": True}
+        assert [(n.local_port, n.remote_device, n.remote_port, n.protocol) for n in cdp.neighbors] == [
+            ("GigabitEthernet0/1", "rtr-dinkes", "GigabitEthernet0/1", "cdp")
+        ]
+        _configure(small_lab, "sw-dinkes-01", ["no cdp run"])
+        off = _collect_one(small_lab, "sw-dinkes-01")
+        assert off.reachable and off.neighbors == () and off.discovery_off
+        snap = Snapshot(schema_version=1, skpd="dinkes", collected_at=NOW, devices=(off,))
+        (finding,) = discovery_off_findings(snap)
+        assert (finding.code, finding.device, finding.severity.value) == ("OPS-002", "sw-dinkes-01", "medium")
+        assert finding.message == "neighbour discovery off on sw-dinkes-01: its links could not be checked"
+    finally:
+        _configure(small_lab, "sw-dinkes-01", ["lldp run", "cdp run"])

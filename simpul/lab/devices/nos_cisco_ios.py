@@ -50,6 +50,7 @@ commands = {
     "show vlan brief": _cmd(IosState.cmd_show_vlan, "VTP all VLAN status in brief"),
     "show lldp neighbors": _cmd(IosState.cmd_show_lldp_neighbors, "LLDP neighbor entries"),
     "show lldp neighbors detail": _cmd(IosState.cmd_show_lldp_neighbors_detail, "Detailed LLDP neighbors"),
+    "show cdp neighbors detail": _cmd(IosState.cmd_show_cdp_neighbors_detail, "Detailed CDP neighbors"),
     "write memory": _cmd(IosState.cmd_write_memory, "Write to NV memory", PRIV),
     "_default_": {"output": "% Invalid input detected at '^' marker.", "help": "Unknown command"},
 }

@@ -367,6 +367,8 @@ class IosLikeState(DeviceState):
             self.touch()
         elif mode in (CONFIG_IF, CONFIG_VLAN) or self.rejects(words):
             return self.invalid(), mode, context
+        elif words in (["no", "cdp", "run"], ["cdp", "run"]):  # a default: only its negation shows
+            self._set_line("no cdp run", present=words[0] == "no")
         elif words[0] == "no":
             target = " ".join(words[1:])
             kept = [x for x in cfg.extra if x != target and not x.startswith(target + " ")]
@@ -378,6 +380,16 @@ class IosLikeState(DeviceState):
         else:
             self._keep_line(line)
         return "", CONFIG, ""
+
+    def _set_line(self, line: str, *, present: bool) -> None:
+        """Keep or drop one verbatim global line."""
+        cfg = self.running
+        if present and line not in cfg.extra:
+            cfg.extra.append(line)
+            self.touch()
+        elif not present and line in cfg.extra:
+            cfg.extra.remove(line)
+            self.touch()
 
     @staticmethod
     def _section_mode(words: list[str]) -> str | None:
@@ -791,7 +803,51 @@ class IosState(IosLikeState):
             ]
         return "\n".join(out)
 
+    # IOS ships with CDP on and LLDP off: ``lldp run`` turns LLDP on, ``no cdp run`` turns CDP off
+    @property
+    def lldp_on(self) -> bool:
+        return "lldp run" in self.running.extra
+
+    @property
+    def cdp_on(self) -> bool:
+        return "no cdp run" not in self.running.extra
+
+    def cmd_show_cdp_neighbors_detail(self, base_prompt: str, current_prompt: str, command: str) -> str:
+        """CDP entries of the neighbours that speak it (Cisco, and MikroTik with CDP in its protocols)."""
+        if not self.cdp_on:
+            return "% CDP is not enabled"
+        out: list[str] = []
+        for n in self.neighbors():
+            peer = self.peer(n.remote_device)
+            platform = peer.platform if peer else ""
+            if platform not in ("cisco_ios", "mikrotik_routeros"):
+                continue
+            mgmt = n.remote_mgmt_ip or (peer.mgmt_ip if peer else None)
+            caps = "Router Switch IGMP" if self._is_router(n.remote_device) else "Switch IGMP"
+            model = ("cisco " if platform == "cisco_ios" else "MikroTik ") + (peer.model if peer else "")
+            out += [
+                "-------------------------",
+                f"Device ID: {n.remote_device}",
+                "Entry address(es): ",
+                *([f"  IP address: {mgmt}"] if mgmt else []),
+                f"Platform: {model},  Capabilities: {caps} ",
+                f"Interface: {n.local_port},  Port ID (outgoing port): {n.remote_port}",
+                "Holdtime : 134 sec",
+                "",
+                "Version :",
+                self.peer_description(n),
+                "",
+                "advertisement version: 2",
+                "Duplex: full",
+                "Management address(es): ",
+                *([f"  IP address: {mgmt}"] if mgmt else []),
+                "",
+            ]
+        return "\n".join(out)
+
     def cmd_show_lldp_neighbors(self, base_prompt: str, current_prompt: str, command: str) -> str:
+        if not self.lldp_on:
+            return "% LLDP is not enabled"
         nbrs = self.neighbors()
         out = [
             "Capability codes:",
@@ -813,6 +869,8 @@ class IosState(IosLikeState):
         return "router" in role or "edge" in role or name.startswith(("rtr-", "core-"))
 
     def cmd_show_lldp_neighbors_detail(self, base_prompt: str, current_prompt: str, command: str) -> str:
+        if not self.lldp_on:
+            return "% LLDP is not enabled"
         nbrs = self.neighbors()
         out: list[str] = []
         for n in nbrs:
