@@ -1,9 +1,12 @@
 """Parsers, device-free, by directory convention (napalm ``mocked_data`` style).
 
-Each case is ``parsers/<platform>/<step>/<case>/`` with ``input.txt`` (real output captured from the
-lab devices, the lab's Linux namespaces and lldpd, or a Debian 12 host: see a case's ``source.txt``)
-and either ``expected.json`` (what the parser returns) or ``expected_error.txt`` (a fragment of the
-ParseError message). ``<platform>/<step>`` names a collect step of the one platform table
+Each case is ``parsers/<platform>/<step>/<case>/`` with ``input.txt`` (a device's output) and either
+``expected.json`` (what the parser returns) or ``expected_error.txt`` (a fragment of the ParseError
+message: an output that cannot be read must be refused, never half-read). A case with a ``SOURCE``
+file is a public real output (ntc-templates, napalm, lldpd, fakenos test data, or real lldpd captured
+here), its address and licence in that file; the others were captured from simpul's lab devices and
+namespaces or a Debian 12 host (see a case's ``source.txt``). ``benches/parser_corpus.py`` prints the
+same corpus's figures per platform. ``<platform>/<step>`` names a collect step of the one platform table
 (``simpul.devices.platforms.parser_registry()``): every step has a case, every case a step. New cases
 are picked up without touching this file.
 """
@@ -53,6 +56,16 @@ def test_every_collect_step_has_real_cases() -> None:
     covered = {(c.parent.parent.name, c.parent.name) for c in _cases()}
     missing = sorted(set(REGISTRY) - covered)
     assert missing == [], f"collect steps without a captured case: {missing}"
+
+
+def test_every_public_output_names_its_source_and_licence() -> None:
+    public = [c for c in _cases() if (c / "SOURCE").exists()]
+    assert len(public) >= 40
+    for case in public:
+        text = (case / "SOURCE").read_text()
+        assert "licence:" in text or "Original work" in text, _id(case)
+    platforms = {c.parent.parent.name for c in public}
+    assert platforms == {"cisco_ios", "arista_eos", "mikrotik_routeros", "linux"}
 
 
 def test_every_case_directory_names_a_collect_step() -> None:
