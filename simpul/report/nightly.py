@@ -195,6 +195,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one render: no need to stat the templates at every include
     )
     env.globals.update(states=STATE_ORDER, windows=WINDOWS, REGENCY=REGENCY)
     return env

@@ -8,14 +8,14 @@ the last run is :attr:`State.NOT_CHECKED`, never met.
 
 Examples:
     >>> import datetime as dt
-    >>> from simpul.store.history import Entry, Run
+    >>> from simpul.store.history import Run, StateRow
     >>> ob = Obligation("16.1", "Perbup", "Pasal 16 ayat (1)", {"id": "cadangan"}, "data_backup", {})
     >>> t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     >>> runs = [Run(f"r{d}", t0 + dt.timedelta(days=d), "nightly", None,
     ...             {"skpd_names": {"disdik": "Dinas Pendidikan"}}) for d in range(3)]
-    >>> entries = [Entry(r.id, r.time, "skpd:disdik", "obligation:16.1", s, {})
-    ...            for r, s in zip(runs, ("not_met", "met", "met"))]
-    >>> report = build((ob,), runs, entries, now=t0 + dt.timedelta(days=2))
+    >>> rows = [StateRow(i, r.id, "skpd:disdik", "obligation:16.1", s)
+    ...         for i, (r, s) in enumerate(zip(runs, ("not_met", "met", "met")))]
+    >>> report = build((ob,), runs, rows, lambda ids: {}, now=t0 + dt.timedelta(days=2))
     >>> cell = report.skpds[0].cells[0]
     >>> cell.state.value, cell.since.day, report.score, [p.percent for p in report.trend]
     ('met', 2, (1, 1), [0.0, 100.0, 100.0])
@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ from simpul.core.obligations import (
     skpd_of,
     subject_of,
 )
-from simpul.store.history import Entry, Run
+from simpul.store.history import Run, StateRow
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,9 @@ class NightlyReport:
         return tuple(p for p in self.trend if p.time >= start)
 
 
-def _state(value: str, where: str) -> State:
+def _state(value: str | None, where: str) -> State:
+    if value is None:
+        return State.NOT_CHECKED
     try:
         return State(value)
     except ValueError:
@@ -172,92 +174,121 @@ def _state(value: str, where: str) -> State:
         return State.NOT_CHECKED
 
 
-class _Index:
-    """The nightly entries grouped the ways the report reads them."""
+@dataclass
+class _Series:
+    """One (subject, check) folded over the runs, oldest first: what the report needs of its history."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
-        self.series: dict[tuple[str, str], list[Entry]] = defaultdict(list)
-        self.at: dict[tuple[str, str, str], Entry] = {}
-        self.subjects: dict[str, set[str]] = defaultdict(set)
-        for e in entries:
-            self.series[(e.subject, e.check)].append(e)
-            self.at[(e.run, e.subject, e.check)] = e
-            self.subjects[e.run].add(e.subject)
+    state: str = ""
+    streak_start: dt.datetime | None = None  # since when ``state`` holds
+    last_id: int = 0  # the row id of the last result (its detail is read at the end)
+    last_run: str = ""
+    before_last: str | None = None  # the state of the result before the last one
+    at_latest: str | None = None  # the state at the last run (None: no row)
+    at_previous: str | None = None  # the state at the previous run
+    first_open: dt.datetime | None = None
+    last_open: dt.datetime | None = None
 
-    def state(self, run: str, subject: str, obligation: str) -> State:
-        entry = self.at.get((run, subject, check_of(obligation)))
-        return State.NOT_CHECKED if entry is None else _state(entry.state, f"run {run}, {subject}")
+    def add(self, row: StateRow, time: dt.datetime) -> None:
+        if row.state != self.state or self.streak_start is None:
+            self.streak_start = time
+        self.before_last = self.state or None
+        self.state, self.last_id, self.last_run = row.state, row.id, row.run
+        if row.state == OPEN:
+            self.first_open = self.first_open or time
+            self.last_open = time
 
-    def cell(self, run: str, subject: str, obligation: Obligation) -> Cell:
+
+class _Fold:
+    """Every result of the nightly runs folded in one pass (a year of 38 SKPD is ~250,000 rows)."""
+
+    def __init__(self, runs: Sequence[Run], obligations: Sequence[Obligation]) -> None:
+        self.time = {r.id: r.time for r in runs}
+        self.latest = runs[-1].id
+        self.previous = runs[-2].id if len(runs) > 1 else None
+        self.by_check = {check_of(o.id): o for o in obligations}
+        self.obligations: dict[tuple[str, str], _Series] = defaultdict(_Series)
+        self.findings: dict[tuple[str, str], _Series] = defaultdict(_Series)
+        self.subjects: dict[str, set[str]] = defaultdict(set)  # run -> skpd subjects with results
+        # run -> subject -> [met, not applicable] among the obligations of the map
+        self.counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+
+    def add(self, row: StateRow) -> None:
+        time = self.time.get(row.run)
+        if time is None:  # a run left out (after "now")
+            return
+        if row.subject.startswith("skpd:"):
+            self.subjects[row.run].add(row.subject)
+        if row.check.startswith(FINDING_PREFIX):
+            self.findings[(row.subject, row.check)].add(row, time)
+            return
+        ob = self.by_check.get(row.check)
+        if ob is None or (ob.scope == "regency") != (row.subject == REGENCY):
+            return
+        series = self.obligations[(row.subject, row.check)]
+        series.add(row, time)
+        if row.run == self.latest:
+            series.at_latest = row.state
+        elif row.run == self.previous:
+            series.at_previous = row.state
+        count = self.counts[row.run][row.subject]
+        count[0] += row.state == State.MET.value
+        count[1] += row.state == State.NOT_APPLICABLE.value
+
+    def wanted_details(self) -> list[int]:
+        """The rows whose detail the report shows: the last run's obligations, each finding's last."""
+        ids = [s.last_id for s in self.obligations.values() if s.at_latest is not None]
+        return ids + [s.last_id for s in self.findings.values()]
+
+    def state(self, subject: str, obligation: str, *, previous: bool = False) -> State:
+        series = self.obligations.get((subject, check_of(obligation)))
+        value = None if series is None else (series.at_previous if previous else series.at_latest)
+        return _state(value, subject)
+
+    def cell(self, subject: str, obligation: Obligation, details: Mapping[int, Mapping[str, Any]]) -> Cell:
         skpd = skpd_of(subject)
-        entry = self.at.get((run, subject, check_of(obligation.id)))
-        if entry is None:
+        series = self.obligations.get((subject, check_of(obligation.id)))
+        if series is None or series.at_latest is None:
             return Cell(obligation, ObligationResult(obligation.id, skpd, State.NOT_CHECKED), None)
-        state = _state(entry.state, f"run {run}, {subject}")
-        result = ObligationResult.from_detail(obligation.id, skpd, state.value, entry.detail)
-        return Cell(obligation, result, streak_start(self.series[(subject, entry.check)], entry))
+        state = _state(series.at_latest, subject)
+        detail = details.get(series.last_id, {})
+        return Cell(
+            obligation,
+            ObligationResult.from_detail(obligation.id, skpd, state.value, detail),
+            series.streak_start,
+        )
+
+    def point(self, run: Run, subjects: Iterable[str], per_subject: int, regency: int) -> TrendPoint:
+        counts = self.counts.get(run.id, {})
+        met = applicable = 0
+        for subject in subjects:
+            m, na = counts.get(subject, (0, 0))
+            met, applicable = met + m, applicable + per_subject - na
+        if regency:
+            m, na = counts.get(REGENCY, (0, 0))
+            met, applicable = met + m, applicable + regency - na
+        return TrendPoint(run.time, met, applicable)
+
+    def run_subjects(self, run: Run) -> set[str]:
+        named = {subject_of(s) for s in run.detail.get("skpd_names") or {}}
+        return named | self.subjects.get(run.id, set())
 
 
-def streak_start(series: Sequence[Entry], last: Entry) -> dt.datetime:
-    """Since when ``last``'s state holds in ``series`` (oldest first): ``HistoryStore.since``'s rule."""
-    start = last.time
-    for entry in reversed(series[: series.index(last) + 1]):
-        if entry.state != last.state:
-            break
-        start = entry.time
-    return start
-
-
-def _finding(subject: str, check: str, series: Sequence[Entry]) -> FindingView:
-    last = series[-1]
-    opened = [e.time for e in series if e.state == OPEN]
-    detail = last.detail
+def _finding(key: tuple[str, str], series: _Series, details: Mapping[int, Mapping[str, Any]]) -> FindingView:
+    subject, check = key
+    detail = details.get(series.last_id, {})
+    resolved = series.state == RESOLVED
     return FindingView(
         skpd=skpd_of(subject),
         fingerprint=check.removeprefix(FINDING_PREFIX),
-        state=RESOLVED if last.state == RESOLVED else OPEN,
+        state=RESOLVED if resolved else OPEN,
         code=str(detail.get("code") or ""),
         severity=str(detail.get("severity") or ""),
         pasal=str(detail.get("pasal") or ""),
         text=dict(detail.get("text") or {}),
-        first_seen=opened[0] if opened else None,
-        last_seen=opened[-1] if opened else None,
-        resolved_at=streak_start(series, last) if last.state == RESOLVED else None,
+        first_seen=series.first_open,
+        last_seen=series.last_open,
+        resolved_at=series.streak_start if resolved else None,
     )
-
-
-def _run_score(
-    run: Run, index: _Index, skpd_obligations: Sequence[Obligation], regency_obligations: Sequence[Obligation]
-) -> TrendPoint:
-    subjects = {subject_of(s) for s in run.detail.get("skpd_names") or {}}
-    subjects |= {s for s in index.subjects.get(run.id, ()) if s.startswith("skpd:")}
-    states = [index.state(run.id, s, o.id) for s in subjects for o in skpd_obligations]
-    states += [index.state(run.id, REGENCY, o.id) for o in regency_obligations]
-    met, applicable = score(states)
-    return TrendPoint(run.time, met, applicable)
-
-
-def _findings(index: _Index) -> dict[str, list[FindingView]]:
-    out: dict[str, list[FindingView]] = defaultdict(list)
-    for (subject, check), series in index.series.items():
-        if check.startswith(FINDING_PREFIX):
-            out[subject].append(_finding(subject, check, series))
-    return out
-
-
-def _finding_changes(index: _Index, latest: Run) -> tuple[list[FindingView], list[FindingView]]:
-    """Findings opened and resolved at the last run (compared with each one's entry before it)."""
-    opened, resolved = [], []
-    for (subject, check), series in index.series.items():
-        if not check.startswith(FINDING_PREFIX) or series[-1].run != latest.id:
-            continue
-        before = series[-2].state if len(series) > 1 else None
-        now = series[-1].state
-        if now == OPEN and before != OPEN:
-            opened.append(_finding(subject, check, series))
-        elif now == RESOLVED and before == OPEN:
-            resolved.append(_finding(subject, check, series))
-    return opened, resolved
 
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
@@ -268,32 +299,40 @@ def finding_order(f: FindingView) -> tuple[int, str, str, str]:
 
 
 def build(
-    obligations: Sequence[Obligation], runs: Sequence[Run], entries: Iterable[Entry], *, now: dt.datetime
+    obligations: Sequence[Obligation],
+    runs: Sequence[Run],
+    rows: Iterable[StateRow],
+    details: Callable[[list[int]], Mapping[int, Mapping[str, Any]]],
+    *,
+    now: dt.datetime,
 ) -> NightlyReport:
-    """The report's facts from the nightly runs (oldest first, at least one) and their results."""
+    """The report's facts from the nightly runs (at least one), their results oldest first (without
+    details), and a way to read the details of the few results the report shows."""
     runs = tuple(sorted(runs, key=lambda r: r.time))
-    latest = runs[-1]
-    previous = runs[-2] if len(runs) > 1 else None
-    index = _Index(entries)
+    fold = _Fold(runs, obligations)
+    for row in rows:
+        fold.add(row)
+    shown = details(fold.wanted_details())
+    latest, previous = runs[-1], (runs[-2] if len(runs) > 1 else None)
     skpd_obs = [o for o in obligations if o.scope == "skpd"]
     regency_obs = [o for o in obligations if o.scope == "regency"]
     names: dict[str, str] = {str(k): str(v) for k, v in (latest.detail.get("skpd_names") or {}).items()}
-    for subject in index.subjects.get(latest.id, ()):
-        if subject.startswith("skpd:"):
-            names.setdefault(skpd_of(subject), skpd_of(subject))
-    findings = _findings(index)
-    start = now - dt.timedelta(days=max(WINDOWS))
-    recent = [r for r in runs if r.time >= start]
+    for subject in fold.subjects.get(latest.id, ()):
+        names.setdefault(skpd_of(subject), skpd_of(subject))
+    findings: dict[str, list[FindingView]] = defaultdict(list)
+    for key, series in fold.findings.items():
+        findings[key[0]].append(_finding(key, series, shown))
+    recent = [r for r in runs if r.time >= now - dt.timedelta(days=max(WINDOWS))]
+    present = {r.id: fold.run_subjects(r) for r in recent}
     skpds = []
     for slug, name in sorted(names.items(), key=lambda kv: (kv[1].casefold(), kv[0])):
         subject = subject_of(slug)
         mine = sorted(findings.get(subject, ()), key=finding_order)
-        trend = tuple(_skpd_point(r, index, subject, skpd_obs) for r in recent if _present(r, index, slug))
         skpds.append(
             SkpdReport(
                 slug=slug,
                 name=name,
-                cells=tuple(index.cell(latest.id, subject, o) for o in skpd_obs),
+                cells=tuple(fold.cell(subject, o, shown) for o in skpd_obs),
                 open_findings=tuple(f for f in mine if f.state == OPEN),
                 resolved_findings=tuple(
                     sorted(
@@ -302,43 +341,40 @@ def build(
                         reverse=True,
                     )
                 ),
-                trend=trend,
+                trend=tuple(
+                    fold.point(r, [subject], len(skpd_obs), 0)
+                    for r in recent
+                    if subject in fold.run_subjects(r)
+                ),
             )
         )
-    regency = tuple(index.cell(latest.id, REGENCY, o) for o in regency_obs)
     changes = []
     if previous is not None:
-        for slug in names:
-            for o in skpd_obs:
-                before = index.state(previous.id, subject_of(slug), o.id)
-                after = index.state(latest.id, subject_of(slug), o.id)
-                if before is not after:
-                    changes.append(StateChange(slug, o, before, after))
-        for o in regency_obs:
-            before, after = index.state(previous.id, REGENCY, o.id), index.state(latest.id, REGENCY, o.id)
+        pairs = [(subject_of(slug), o) for slug in names for o in skpd_obs] + [
+            (REGENCY, o) for o in regency_obs
+        ]
+        for subject, o in pairs:
+            before, after = fold.state(subject, o.id, previous=True), fold.state(subject, o.id)
             if before is not after:
-                changes.append(StateChange(REGENCY, o, before, after))
-    opened, resolved = _finding_changes(index, latest) if previous is not None else ([], [])
+                changes.append(StateChange(skpd_of(subject), o, before, after))
+    opened, resolved = [], []
+    for key, series in fold.findings.items() if previous is not None else ():
+        if series.last_run != latest.id:
+            continue
+        if series.state == OPEN and series.before_last != OPEN:
+            opened.append(_finding(key, series, shown))
+        elif series.state == RESOLVED and series.before_last == OPEN:
+            resolved.append(_finding(key, series, shown))
     return NightlyReport(
         obligations=tuple(obligations),
         runs=runs,
         skpds=tuple(skpds),
-        regency=regency,
+        regency=tuple(fold.cell(REGENCY, o, shown) for o in regency_obs),
         regency_findings=tuple(sorted(findings.get(REGENCY, ()), key=finding_order)),
-        trend=tuple(_run_score(r, index, skpd_obs, regency_obs) for r in recent),
+        trend=tuple(fold.point(r, present[r.id], len(skpd_obs), len(regency_obs)) for r in recent),
         changes=tuple(changes),
         opened=tuple(sorted(opened, key=finding_order)),
         resolved=tuple(sorted(resolved, key=finding_order)),
         now=now,
         stages=dict(latest.detail.get("stages") or {}),
     )
-
-
-def _present(run: Run, index: _Index, slug: str) -> bool:
-    """Whether an SKPD took part in a run (named in it, or with results in it)."""
-    return slug in (run.detail.get("skpd_names") or {}) or subject_of(slug) in index.subjects.get(run.id, ())
-
-
-def _skpd_point(run: Run, index: _Index, subject: str, obligations: Sequence[Obligation]) -> TrendPoint:
-    met, applicable = score(index.state(run.id, subject, o.id) for o in obligations)
-    return TrendPoint(run.time, met, applicable)

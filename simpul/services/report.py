@@ -106,16 +106,16 @@ def render_nightly(settings: Settings, request: RenderRequest) -> RenderResult:
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
     store = history_store(settings)
-    runs = [r for r in store.runs(RUN_KIND) if r.time <= now]
+    runs = store.runs(RUN_KIND)
+    runs = [r for r in runs if r.time <= now]
     if not runs:
         raise InputError(
             "the history holds no nightly run yet: nothing to report",
             source=str(store.path),
             hint="run simpul nightly first",
         )
-    kept = {r.id for r in runs}
-    entries = [e for e in store.entries_of_kind(RUN_KIND) if e.run in kept]
-    report = build(request.obligations, runs, entries, now=now)
+    rows = store.iter_states(RUN_KIND, until=now)
+    report = build(request.obligations, runs, rows, store.details, now=now)
     regency = str(report.latest.detail.get("regency") or "")
     files, _ = write_nightly(report, Path(request.out_dir), t, regency=regency, pdf=request.pdf)
     log.info("nightly report: %d runs, %d SKPD, written to %s", len(runs), len(report.skpds), request.out_dir)

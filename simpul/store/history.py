@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from simpul.errors import StoreError
 
@@ -82,6 +82,16 @@ class Run:
     kind: str
     who: str | None
     detail: dict[str, Any]
+
+
+class StateRow(NamedTuple):
+    """One stored result without its detail: what :meth:`HistoryStore.iter_states` streams."""
+
+    id: int
+    run: str
+    subject: str
+    check: str
+    state: str
 
 
 class HistoryStore:
@@ -227,37 +237,47 @@ class HistoryStore:
             for run, time, kind_, who, detail in rows
         ]
 
-    def entries_of_kind(
-        self, kind: str, since: dt.datetime | None = None, check_prefix: str | None = None
-    ) -> list[Entry]:
-        """Every result of the runs of one kind (from a time on, by check prefix), oldest first, in one query.
+    def iter_states(self, kind: str, until: dt.datetime | None = None) -> Iterator[StateRow]:
+        """Every result of the runs of one kind (up to a time), oldest first, without its detail.
 
-        A report over a year of nightly runs reads them all at once rather than one subject at a time.
+        Streamed from one query: a report over a year of nightly runs folds them as they come, then
+        reads the few details it shows with :meth:`details`.
 
         >>> import datetime as dt, tempfile, pathlib
         >>> store = HistoryStore(pathlib.Path(tempfile.mkdtemp()) / "history.sqlite")
         >>> t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-        >>> _ = store.record([Row("skpd:disdik", "obligation:16.1", "met")], t0, kind="nightly")
+        >>> _ = store.record([Row("skpd:disdik", "obligation:16.1", "met", {"facts": {"n": 1}})], t0,
+        ...                  kind="nightly")
         >>> _ = store.record([Row("rtr-a", "intended:ntp", "compliant")], t0)
-        >>> _ = store.record([Row("skpd:disdik", "finding:ab12", "open")], t0, kind="nightly")
-        >>> found = store.entries_of_kind("nightly", check_prefix="obligation:")
-        >>> [(e.subject, e.check, e.state) for e in found]
-        [('skpd:disdik', 'obligation:16.1', 'met')]
-        >>> len(store.entries_of_kind("nightly", since=t0 + dt.timedelta(days=1)))
-        0
+        >>> _ = store.record([Row("skpd:disdik", "finding:ab12", "open")], t0 + dt.timedelta(days=1),
+        ...                  kind="nightly")
+        >>> [(r.subject, r.check, r.state) for r in store.iter_states("nightly")]
+        [('skpd:disdik', 'obligation:16.1', 'met'), ('skpd:disdik', 'finding:ab12', 'open')]
+        >>> [r.check for r in store.iter_states("nightly", until=t0)]
+        ['obligation:16.1']
+        >>> first = next(store.iter_states("nightly"))
+        >>> store.details([first.id])
+        {1: {'facts': {'n': 1}}}
         """
         sql = (
-            'SELECT results.run, results.time, subject, "check", state, results.detail FROM results'
+            'SELECT results.id, results.run, subject, "check", state FROM results'
             " JOIN runs ON runs.id = results.run WHERE runs.kind = ?"
         )
         args: list[str] = [kind]
-        if since is not None:
-            sql, args = sql + " AND results.time >= ?", [*args, since.astimezone(dt.UTC).isoformat()]
-        if check_prefix is not None:
-            sql, args = sql + ' AND substr("check", 1, ?) = ?', [*args, str(len(check_prefix)), check_prefix]
+        if until is not None:
+            sql, args = sql + " AND runs.time <= ?", [*args, until.astimezone(dt.UTC).isoformat()]
         with self._db() as db:
-            rows = db.execute(sql + " ORDER BY results.time, results.id", args).fetchall()
-        return [
-            Entry(run, dt.datetime.fromisoformat(time), subj, chk, state, json.loads(detail or "{}"))
-            for run, time, subj, chk, state, detail in rows
-        ]
+            for row in db.execute(sql + " ORDER BY results.time, results.id", args):
+                yield StateRow(*row)
+
+    def details(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The details of results by their id (as :meth:`iter_states` gives it)."""
+        wanted = sorted(set(ids))
+        out: dict[int, dict[str, Any]] = {}
+        with self._db() as db:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for id_, detail in db.execute(f"SELECT id, detail FROM results WHERE id IN ({marks})", chunk):
+                    out[int(id_)] = json.loads(detail or "{}")
+        return out

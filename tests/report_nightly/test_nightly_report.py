@@ -351,3 +351,11 @@ def test_names_are_text_not_html(history: History) -> None:
         text = path.read_text(encoding="utf-8")
         assert "<script>" not in text and "&lt;script&gt;" in text
     assert "&lt;b&gt;x&lt;/b&gt;" in (history.out / "skpd" / "disdik.html").read_text(encoding="utf-8")
+
+
+def test_both_languages_carry_the_same_words() -> None:
+    from simpul.report.nightly_i18n import TABLES
+
+    for table in TABLES:
+        assert set(table["id"]) == set(table["en"])
+        assert all(str(v).strip() for lang in ("id", "en") for v in table[lang].values())
