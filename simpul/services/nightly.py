@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -79,7 +78,7 @@ from simpul.core.validation import input_error_from_validation
 from simpul.core.yaml_lines import field_path, load_yaml_with_lines
 from simpul.errors import InputError, SettingsError, SimpulError
 from simpul.settings import Settings, censor
-from simpul.store.history import Row
+from simpul.store.history import HistoryStore, Row
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +248,9 @@ class _Run:
     settings: Settings
     request: NightlyRequest
     work: Path  # the temporary report directory
+    obligations: Sequence[Obligation] = ()
     api: Any = None
+    regency: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
     findings: list[NightlyFinding] = field(default_factory=list)
     crashes: dict[str, BaseException] = field(default_factory=dict)
@@ -309,7 +310,7 @@ def _run(
 ) -> NightlyResult:
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
-    run = _Run(settings, request, work)
+    run = _Run(settings, request, work, obligations)
     _context(run)
     stages = [_stage(run, name) for name in STAGES if name != "report"]
     facts = Facts(**run.facts)
@@ -337,7 +338,7 @@ def _context(run: _Run) -> None:
     """What every stage and check needs from NetBox: the SKPD, the devices, the Pusat Data's site."""
     from simpul.inventory import Filters, load_hosts
     from simpul.netbox.client import connect
-    from simpul.netbox.topology import load_skpd_facts
+    from simpul.netbox.topology import load_regency_name, load_skpd_facts
 
     run.api = connect(run.settings)
     skpds = load_skpd_facts(run.settings, api=run.api)
@@ -345,6 +346,7 @@ def _context(run: _Run) -> None:
     run.facts["skpds"] = tuple(SkpdFacts(s.slug, s.name, s.mandiri_tik) for s in skpds)
     run.facts["devices"] = tuple(DeviceFacts(h.name, h.skpd, h.role, h.site) for h in hosts)
     run.facts["pusat_data_sites"] = _pusat_data_sites(run.api)
+    run.regency = load_regency_name(run.settings, api=run.api)
 
 
 def _pusat_data_sites(api: Any) -> frozenset[str] | None:
@@ -358,7 +360,9 @@ def _pusat_data_sites(api: Any) -> frozenset[str] | None:
         return None
     if pd.site_id is None:
         return None
-    return frozenset(str(s["slug"]) for s in get_all(api, "dcim/sites", [("id", str(pd.site_id))], fields="slug"))
+    return frozenset(
+        str(s["slug"]) for s in get_all(api, "dcim/sites", [("id", str(pd.site_id))], fields="slug")
+    )
 
 
 def _stage(run: _Run, name: str) -> StageOutcome:
@@ -557,18 +561,16 @@ def _data_backup(run: _Run) -> _Done:
 
 
 def _report(run: _Run) -> _Done:
+    """The report engineer's ``render_nightly`` over the history (tonight's run included)."""
     try:
         module = importlib.import_module("simpul.services.report")
     except ModuleNotFoundError as exc:
         if exc.name != "simpul.services.report":
             raise
-        raise NoInput("the nightly report is not available in this simpul yet") from None
-    render = getattr(module, "render_nightly", None)
-    request_type = getattr(module, "RenderRequest", None)
-    if render is None or request_type is None:
-        raise NoInput("the nightly report is not available in this simpul yet")
-    result = render(run.settings, request_type(out=run.work))
-    return _Done({"files": len(getattr(result, "files", ()) or ())}, {})
+        raise NoInput("the nightly report is not available in this simpul") from None
+    request = module.RenderRequest(out_dir=run.work, obligations=tuple(run.obligations))
+    result = module.render_nightly(run.settings, request)
+    return _Done({"files": len(result.files.all())}, {})
 
 
 STAGE_RUNNERS: Mapping[str, Callable[[_Run], _Done]] = {
@@ -602,6 +604,7 @@ def _record(
     detail = {
         "stages": {s.name: s.as_json() for s in stages},
         "skpd_names": {s.slug: s.name for s in run.facts["skpds"]},
+        "regency": run.regency,
     }
     run_id = store.record(
         [Row(r.subject, r.check, r.state, dict(r.detail)) for r in rows],
@@ -632,23 +635,35 @@ def _write_summary(work: Path, result: NightlyResult, obligations: Sequence[Obli
     (work / "nightly.json").write_text(json.dumps(data, indent=2, default=str))
 
 
+def _owned(report: Path, stage: str) -> list[Path]:
+    """The paths of a report directory a stage writes: its evidence; for ``report``, the report itself."""
+    if stage != "report":
+        return [report / "evidence" / stage, report / "evidence" / f"{stage}.json"]
+    if not report.is_dir():
+        return []
+    return [p for p in report.iterdir() if p.name not in ("evidence", "nightly.json")]
+
+
+def _replace(new: Path, old: Path | None) -> None:
+    if new.is_dir():
+        shutil.rmtree(new)
+    elif new.exists():
+        new.unlink()
+    if old is not None:
+        new.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if old.is_dir() else shutil.copy2)(old, new)
+
+
 def _publish(work: Path, report: Path, stages: Sequence[StageOutcome]) -> None:
-    """Rename the new report into place; a stage that did not succeed keeps the last run's evidence."""
-    old_evidence = report / "evidence"
+    """Rename the new report into place; a stage that did not succeed keeps the last run's output."""
     for stage in stages:
         if stage.status == "ok":
             continue
-        for old in (old_evidence / stage.name, old_evidence / f"{stage.name}.json"):
-            new = work / "evidence" / old.name
+        for partial in _owned(work, stage.name):  # what a failed stage left, with nothing older to keep
+            _replace(partial, None)
+        for old in _owned(report, stage.name):
             if old.exists():
-                if new.is_dir():
-                    shutil.rmtree(new)
-                elif new.exists():
-                    new.unlink()
-                new.parent.mkdir(parents=True, exist_ok=True)
-                (shutil.copytree if old.is_dir() else shutil.copy2)(old, new)
-            elif new.exists():  # a failed stage's partial output, and nothing older to keep
-                shutil.rmtree(new) if new.is_dir() else new.unlink()
+                _replace(work / old.relative_to(report), old)
     retired = report.parent / f".{report.name}.old-{os.getpid()}"
     if report.exists():
         report.rename(retired)
@@ -714,19 +729,13 @@ def report_history(settings: Settings, request: HistoryRequest) -> HistoryResult
     if request.since is not None:
         start = dt.datetime.combine(request.since, dt.time(), tzinfo=tz)
         lines = [x for x in lines if x.last_seen >= start or (x.resolved and x.resolved >= start)]
-    return HistoryResult(tuple(lines), _skpd_names(store.path), tz)
+    return HistoryResult(tuple(lines), _skpd_names(store), tz)
 
 
-def _skpd_names(path: Path) -> dict[str, str]:
+def _skpd_names(store: HistoryStore) -> dict[str, str]:
     """The SKPD names the last nightly run recorded (its run detail)."""
-    try:
-        with sqlite3.connect(path) as db:
-            row = db.execute(
-                "SELECT detail FROM runs WHERE kind = ? ORDER BY time DESC LIMIT 1", (RUN_KIND,)
-            ).fetchone()
-    except sqlite3.Error:
-        return {}
-    names = json.loads(row[0] or "{}").get("skpd_names", {}) if row else {}
+    runs = store.runs(RUN_KIND)
+    names = runs[-1].detail.get("skpd_names", {}) if runs else {}
     return {skpd_of(k): str(v) for k, v in names.items()}
 
 
