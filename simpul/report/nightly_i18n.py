@@ -85,6 +85,9 @@ UI: dict[Lang, dict[str, str]] = {
         "col_resolved": "Selesai",
         "col_stage": "Tahap",
         "col_status": "Status",
+        "col_seconds": "Durasi (detik)",
+        "col_failures": "Kegagalan",
+        "col_message": "Keterangan",
         "no_check": "belum ada pemeriksaan",
         "none": "—",
         "back": "Kembali ke ringkasan",
@@ -159,6 +162,9 @@ UI: dict[Lang, dict[str, str]] = {
         "col_resolved": "Resolved",
         "col_stage": "Stage",
         "col_status": "Status",
+        "col_seconds": "Duration (s)",
+        "col_failures": "Failures",
+        "col_message": "Message",
         "no_check": "no check yet",
         "none": "—",
         "back": "Back to the summary",
@@ -200,12 +206,18 @@ STATE: dict[Lang, dict[State, tuple[str, str]]] = {
     },
 }
 
+# a nightly stage's status (simpul.core.nightly.StageStatus); an unknown one is shown as given
+STAGE: dict[Lang, dict[str, str]] = {
+    "id": {"ok": "Berhasil", "failed": "Gagal", "skipped": "Dilewati", "no_input": "Tanpa masukan"},
+    "en": {"ok": "OK", "failed": "Failed", "skipped": "Skipped", "no_input": "No input"},
+}
+
 SEVERITY: dict[Lang, dict[str, str]] = {
     "id": {"critical": "Kritis", "high": "Tinggi", "medium": "Sedang", "low": "Rendah", "info": "Info"},
     "en": {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "info": "Info"},
 }
 
-TABLES = (UI, STATE, SEVERITY)
+TABLES = (UI, STATE, STAGE, SEVERITY)
 
 
 def timezone(name: str) -> zoneinfo.ZoneInfo:
@@ -244,6 +256,9 @@ class NightlyTexts:
 
     def state_help(self, state: State | str) -> str:
         return STATE[self.lang][State(state)][1]
+
+    def stage(self, status: object) -> str:
+        return STAGE[self.lang].get(str(status), str(status)) if status else UI[self.lang]["none"]
 
     def severity(self, severity: str | None) -> str:
         if not severity:

@@ -197,6 +197,8 @@ def test_changes_since_the_previous_run(history: History) -> None:
     assert [f["fingerprint"] for f in changes["findings_resolved"]] == ["bb22"]
     assert doc["previous_run"]["time"] == local_iso(88) and doc["last_run"]["time"] == local_iso(89)
     page = parse(history.out / "index.html")
+    stages = {r["data-stage"]: r["data-status"] for r in page.rows if "data-stage" in r}
+    assert stages == {"backup": "ok", "vps": "failed"} and "Gagal" in "".join(page.text)
     changed = [r for r in page.rows if "data-before" in r]
     assert {(r["data-skpd"], r["data-obligation"]) for r in changed} == {
         ("dinkes", "14.5"),
