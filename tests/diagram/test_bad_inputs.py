@@ -23,6 +23,14 @@ DIAGRAM_CASES = [
         "dangling end",
     ),
     ("bad-date.drawio", "bad-date.drawio:5: page 'LAN' cell n1", "cannot read date '31-02-2026'"),
+    ("many-problems.drawio", "many-problems.drawio:15: page 'Gedung B' cell x2", "7 problems in the diagram"),
+    (
+        "ambiguous-label.drawio",
+        "ambiguous-label.drawio:6: page 'LAN' cell t1",
+        "as near to cell i1 as to cell i2",
+    ),
+    ("not-a-drawio-picture.svg", "not-a-drawio-picture.svg:1", "not a draw.io file: an SVG picture"),
+    ("plain-picture.drawio.png", "plain-picture.drawio.png", "the PNG holds no draw.io diagram"),
     (
         "unknown-device.yaml",
         "unknown-device.yaml:9: links[0].b.device",
@@ -96,3 +104,29 @@ def test_lan_diff_refuses_files_of_two_skpd(simpul: Callable[..., Result], tmp_p
     other.write_text((ROOT / "topology/disdik.yaml").read_text().replace("skpd: disdik", "skpd: dinkes"))
     result = simpul("lan", "diff", "--diagram", ROOT / "topology/disdik.yaml", "--against", other)
     _assert_clean_error(result, "dinkes.yaml: skpd", "is for 'dinkes'")
+
+
+def test_every_problem_of_a_diagram_is_named_in_one_run(simpul: Callable[..., Result]) -> None:
+    result = simpul("diagram", "check", BAD / "many-problems.drawio")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    err = " ".join(result.stderr.split())
+    for where, words in [
+        ("many-problems.drawio:4: page 'LAN' cell d1 IP", "not an IP address: '10.20.3.300'"),
+        ("many-problems.drawio:6: page 'LAN' cell d3", "duplicate hostname 'SW-DISDIK-01'"),
+        ("many-problems.drawio:9: page 'LAN' cell n1", "cannot read date '31-02-2026'"),
+        ("many-problems.drawio:9: page 'LAN' cell n1", "VLAN id 5000 is out of range"),
+        ("many-problems.drawio:7: page 'LAN' cell e1", "link has a dangling end: no target device"),
+        (
+            "many-problems.drawio:8: page 'LAN' cell e2",
+            "link to an unknown device: target cell 'd9' is not on the page",
+        ),
+        ("many-problems.drawio:15: page 'Gedung B' cell x2", "link has a dangling end: no source device"),
+    ]:
+        assert f"{where}: {words}" in err
+    assert err.count("E2001") == 8  # the headline and the seven problems
+
+
+def test_an_svg_error_names_no_xml_namespace(simpul: Callable[..., Result]) -> None:
+    result = simpul("diagram", "check", BAD / "not-a-drawio-picture.svg")
+    assert "{http" not in result.stderr
+    assert ".drawio.svg" in result.stderr  # the hint says how to save a readable picture

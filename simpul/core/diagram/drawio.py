@@ -291,7 +291,7 @@ class _Reader:
             )
         self.modified = root.get("modified")
         for index, diagram in enumerate(root.findall("diagram")):
-            name = diagram.get("name") or diagram.get("id") or f"Page-{index + 1}"
+            name = diagram.get("name") or f"Page-{index + 1}"  # as diagrams.net shows an unnamed page
             model = diagram.find("mxGraphModel")
             if model is not None:
                 self.pages.append(_Page(index, name, model, compressed=False, text=None))
@@ -450,7 +450,9 @@ def _warnings(merged: _Merged) -> tuple[str, ...]:
     if not merged.lines or merged.lines_read * 2 >= merged.lines:
         return ()
     why = Counter(reason for _, reason in merged.skipped)
-    where = ", ".join(w for w, _ in merged.skipped[:8]) + (" ..." if len(merged.skipped) > 8 else "")
+    where = (
+        "cells " + ", ".join(w for w, _ in merged.skipped[:6]) + (" ..." if len(merged.skipped) > 6 else "")
+    )
     reasons = "; ".join(f"{n} x {reason}" for reason, n in why.most_common())
     return (
         f"only {merged.lines_read} of {merged.lines} lines read as links between two devices "
@@ -590,11 +592,16 @@ def _sort_vertex(
         reader.ignore(page, cell, "cloud shape: an outside network, not a device")
     elif cell.lines():
         found.devices.append(cell)
-    elif is_device_kind(kind) or has_lines:
+    elif is_device_kind(kind) or (has_lines and _iconic(box)):
         found.icons.append(cell)
     else:
         shapes.not_device[cell.id] = "an unlabelled shape"
         reader.ignore(page, cell, "shape without a label (decoration), not a device")
+
+
+def _iconic(box: Box | None) -> bool:
+    """Shaped like an icon, not a bar or a bus (a long thin shape the lines attach to)."""
+    return box is not None and box.w > 0 and box.h > 0 and max(box.w / box.h, box.h / box.w) <= 3
 
 
 def _is_label_text(cell: _Cell) -> bool:
@@ -613,6 +620,7 @@ def _by_geometry(reader: _Reader, page: _Page, shapes: _PageShapes, found: _Sort
         cell = shapes.by_id[outer]
         shapes.not_device[outer] = "an area"
         reader.ignore(page, cell, f"holds device shape cell {inner} drawn on it (an area), not a device")
+    _drop_legends(reader, page, shapes, found)
     found.devices = [c for c in found.devices if c.id not in shapes.not_device]
     found.icons = [c for c in found.icons if c.id not in shapes.not_device]
     texts = {
@@ -648,6 +656,29 @@ def _by_geometry(reader: _Reader, page: _Page, shapes: _PageShapes, found: _Sort
             if cell.id not in match.ambiguous_icons:
                 reader.ignore(page, cell, "device icon without a name (no label, no text on or next to it)")
     found.icons = [c for c in found.icons if c.id in found.label_of]
+
+
+_LEGEND_WORDS = frozenset({"legend", "legenda", "keterangan", "key", "simbol", "symbols"})
+
+
+def _drop_legends(reader: _Reader, page: _Page, shapes: _PageShapes, found: _Sorted) -> None:
+    """A box titled Legend/Keterangan explains the symbols: nothing drawn in it is on the LAN."""
+    legends = [
+        shapes.absolute[cid]
+        for cid, why in shapes.not_device.items()
+        if why != "a note"
+        and cid in shapes.absolute
+        and (lines := shapes.by_id[cid].lines())
+        and lines[0].strip(" :").lower() in _LEGEND_WORDS
+    ]
+    if not legends:
+        return
+    for cell in [*found.devices, *found.icons, *found.notes]:
+        box = shapes.absolute.get(cell.id)
+        if box is not None and any(legend.contains(box) for legend in legends):
+            shapes.not_device[cell.id] = "part of the legend"
+            reader.ignore(page, cell, "inside the legend: explains a symbol, not on the LAN")
+    found.notes = [c for c in found.notes if shapes.not_device.get(c.id) != "part of the legend"]
 
 
 def _read_vertex(
@@ -831,13 +862,13 @@ def _read_edge(
     reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes, children: list[_Cell], merged: _Merged
 ) -> None:
     """A line between two devices is a link, with the ports its data, label or child labels give."""
-    ends = _edge_ends(reader, page, cell, shapes)
+    ends = _edge_ends(reader, page, cell, shapes, merged)
     if ends is None:
         return
     source, target = ends
     whats = [shapes.not_device.get(ref) for ref in (source, target)]
-    if not any(what in _NOT_LINKS for what in whats):
-        merged.lines += 1
+    counted = not any(what in _NOT_LINKS for what in whats)
+    merged.lines += counted
     for ref in (source, target):
         if ref not in shapes.device_of:
             what = shapes.not_device.get(ref) or (
@@ -849,7 +880,8 @@ def _read_edge(
                 cell,
                 merged,
                 f"line to cell {ref} ({what}), not a link between two devices",
-                what,
+                f"line to {what}",
+                counted=counted,
             )
             return
     if source == target:
@@ -877,12 +909,24 @@ def _read_edge(
     )
 
 
-def _skip(reader: _Reader, page: _Page, cell: _Cell, merged: _Merged, reason: str, short: str) -> None:
+def _skip(
+    reader: _Reader,
+    page: _Page,
+    cell: _Cell,
+    merged: _Merged,
+    reason: str,
+    short: str,
+    *,
+    counted: bool = True,
+) -> None:
     reader.ignore(page, cell, reason)
-    merged.skipped.append((f"{page.name}: cell {cell.id}", f"line to {short}" if short[0] == "a" else short))
+    if counted:
+        merged.skipped.append((cell.id, short))
 
 
-def _edge_ends(reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes) -> tuple[str, str] | None:
+def _edge_ends(
+    reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes, merged: _Merged
+) -> tuple[str, str] | None:
     """The cell ids at both ends. A line with a loose end is ignored when it is a callout (from a
     note, a cloud, an area...) or attached to nothing; from a device it is a problem, as is an end
     on a cell that is not on the page."""
@@ -899,7 +943,15 @@ def _edge_ends(reader: _Reader, page: _Page, cell: _Cell, shapes: _PageShapes) -
         return cell.source, cell.target
     held = cell.source or cell.target
     if held is None:
-        reader.ignore(page, cell, "line attached to nothing (a drawing, not a link)")
+        merged.lines += 1
+        _skip(
+            reader,
+            page,
+            cell,
+            merged,
+            "line attached to nothing (a drawing, not a link)",
+            "line attached to nothing",
+        )
         return None
     if held in shapes.device_of:
         loose = "target" if cell.source else "source"

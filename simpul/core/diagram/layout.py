@@ -6,7 +6,8 @@ the way a reader sees the page:
 
 - a text labels the icon it is unambiguously nearest to (overlapping, or within
   :func:`reach` of it), and that icon must have it as its unambiguously nearest text; a text as near
-  to two icons (or an icon with two texts as near) is ambiguous, and named as a problem;
+  to two icons (or an icon with two texts as near) is ambiguous, and named as a problem; a text as
+  near to three or more, or spanning far wider than an icon, is a caption and names none;
 - a box that holds another device shape entirely is an area.
 
 Examples:
@@ -78,6 +79,16 @@ def reach(icon: Box) -> float:
     return max(20.0, 0.6 * max(icon.w, icon.h))
 
 
+def _may_name(shape: Box, text: Box) -> bool:
+    """A text within reach of a shape, and not a caption spanning far wider than it.
+
+    >>> icon = Box(0, 0, 50, 50)
+    >>> _may_name(icon, Box(0, 52, 60, 20)), _may_name(icon, Box(-500, 52, 1200, 40))
+    (True, False)
+    """
+    return shape.gap(text) <= reach(shape) and text.w <= 4 * max(shape.w, shape.h, 40)
+
+
 def _score(a: Box, b: Box) -> tuple[float, float]:
     return (a.gap(b), a.centre_distance(b))
 
@@ -117,15 +128,11 @@ def match_labels(icons: dict[str, Box], texts: dict[str, Box], labelled: dict[st
     """
     near_icon: dict[str, dict[str, tuple[float, float]]] = {}
     for icon_id, icon in icons.items():
-        near_icon[icon_id] = {
-            t: _score(icon, box) for t, box in texts.items() if icon.gap(box) <= reach(icon)
-        }
+        near_icon[icon_id] = {t: _score(icon, box) for t, box in texts.items() if _may_name(icon, box)}
     shapes = {**labelled, **icons}
     near_text: dict[str, dict[str, tuple[float, float]]] = {}
     for text_id, box in texts.items():
-        near_text[text_id] = {
-            s: _score(shape, box) for s, shape in shapes.items() if shape.gap(box) <= reach(shape)
-        }
+        near_text[text_id] = {s: _score(shape, box) for s, shape in shapes.items() if _may_name(shape, box)}
     pairs: dict[str, str] = {}
     ambiguous_icons: dict[str, list[str]] = {}
     ambiguous_texts: dict[str, list[str]] = {}
@@ -134,7 +141,7 @@ def match_labels(icons: dict[str, Box], texts: dict[str, Box], labelled: dict[st
         best, tied = _nearest(scores)
         text_choice[text_id] = best
         tied_icons = [t for t in tied if t in icons]
-        if best is None and len(tied_icons) > 1:
+        if best is None and len(tied_icons) == 2:  # near three or more: a caption, not a name
             ambiguous_texts[text_id] = tied_icons
     for icon_id, scores in near_icon.items():
         best, tied = _nearest(scores)
