@@ -813,6 +813,12 @@ PUBLIC: dict[str, dict[str, Any]] = {
         "skpd": None,
         "problems": ["cell 167"],  # the caption 'HEAD OFFICE' sits as near to a router as to a firewall
     },
+    "drawio-template-cisco-2.drawio": {
+        "style": "diagrams.net template 'Cisco 2': five routers all labelled 'Route'",
+        "origin": DRAWIO_TEMPLATES.format("cisco_2.xml", "5ae20428d0da233cf3fad0bcd282a472343ae56d"),
+        "skpd": None,
+        "problems": [f"cell 1c7a67bf8fd3230f-{n}" for n in (2, 3, 4, 5)],  # all four duplicates, one run
+    },
 }
 
 
