@@ -46,6 +46,7 @@ class RenderResult:
     files: NightlyFiles
     report: NightlyReport
     lang: str
+    tz: dt.tzinfo = dt.UTC  # the regency's time zone: times in as_json() are given in it
 
     def as_json(self) -> dict[str, Any]:
         out = self.files.out_dir
@@ -57,8 +58,8 @@ class RenderResult:
             "pdf": None if self.files.pdf is None else str(self.files.pdf),
             "files": [str(p.relative_to(out)) for p in self.files.all()],
             "lang": self.lang,
-            "last_run": self.report.latest.time.isoformat(),
-            "previous_run": None if previous is None else previous.time.isoformat(),
+            "last_run": self.report.latest.time.astimezone(self.tz).isoformat(),
+            "previous_run": None if previous is None else previous.time.astimezone(self.tz).isoformat(),
             "runs_total": len(self.report.runs),
             "skpd_total": len(self.report.skpds),
             "score": {"met": met, "applicable": applicable},
@@ -119,4 +120,4 @@ def render_nightly(settings: Settings, request: RenderRequest) -> RenderResult:
     regency = str(report.latest.detail.get("regency") or "")
     files, _ = write_nightly(report, Path(request.out_dir), t, regency=regency, pdf=request.pdf)
     log.info("nightly report: %d runs, %d SKPD, written to %s", len(runs), len(report.skpds), request.out_dir)
-    return RenderResult(files=files, report=report, lang=t.lang)
+    return RenderResult(files=files, report=report, lang=t.lang, tz=t.tz)

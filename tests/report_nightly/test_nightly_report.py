@@ -119,6 +119,10 @@ WORDS_ID = {"met": "Terpenuhi", "not_met": "Belum terpenuhi", "not_checked": "Be
 def test_scorecard_shows_each_state_in_words_and_json(history: History) -> None:
     result, doc = render(history)
     assert result.exit_code == 0
+    assert result.as_json()["last_run"] == local_iso(89) and result.as_json()["score"] == {
+        "met": 7,
+        "applicable": 12,
+    }
     page = parse(history.out / "index.html")
     assert {k: v[0] for k, v in page.cells.items()} == EXPECTED_STATES
     assert {k: v[1] for k, v in page.cells.items()} == {k: WORDS_ID[v] for k, v in EXPECTED_STATES.items()}
