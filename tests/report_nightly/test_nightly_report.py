@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import zlib
 import zoneinfo
 from html.parser import HTMLParser
@@ -305,6 +307,13 @@ def test_summary_pdf(history: History) -> None:
     assert re.search(rb"/Type\s*/Page\b", text)
     for heading in (b"Ringkasan untuk Bupati", b"Kartu nilai: kewajiban per SKPD", b"Perkembangan"):
         assert heading in text
+    if shutil.which("pdftotext"):  # where poppler is installed, read the pages' own text too
+        pages = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert (
+            "Ringkasan untuk Bupati" in pages and "Dinas Pendidikan" in pages and "Belum diperiksa" in pages
+        )
     render(history, lang="en")
     assert b"Summary for the Regent" in pdf_text(pdf)
 
