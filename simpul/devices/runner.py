@@ -54,7 +54,9 @@ def _connection_options(settings: Settings, host: InventoryHost) -> dict[str, An
                 "conn_timeout": timeout,
                 "banner_timeout": timeout,
                 "auth_timeout": timeout,
-                "fast_cli": False,
+                # netmiko's delays at a tenth (it still waits for prompts by pattern): half the
+                # wall time of a session and ~15 % less client CPU (benches/backup_cpu.py)
+                "fast_cli": True,
             },
         )
     }
