@@ -1,5 +1,9 @@
 """The data-backup lab: a Pusat Data backup server and SKPD servers on this host, real all the way.
 
+``simpul lab up`` starts it for the demo regency (:class:`LabDataBackup`: under
+``<lab_dir>/data-backup``, the SKPD servers NetBox lists in the cluster ``server-skpd-mandiri``);
+the tests and ``benches/data_backup.py`` build their own with :class:`DataBackupLab`.
+
 - the Pusat Data: ``rclone serve restic --append-only --private-repos`` on a free loopback port, its
   repositories, the Dinas keys, the drill reports (``<root>/pusat-data``; ``target.yaml``);
 - each SKPD server: a directory tree (``<root>/servers/<name>``: its files, the agent script and its
@@ -9,7 +13,10 @@
 - ``estate.yaml``: the SKPD, their policies and their servers (local runners).
 
 ``simpul backup data run|status|drill --estate <root>/estate.yaml --target <root>/pusat-data/target.yaml``
-then works on it unchanged. Used by the tests, ``benches/data_backup.py`` and the demo.
+then works on it unchanged. For the whole lab, :class:`LabDataBackup` also puts the estate (how to
+reach each lab server: a local runner) and the target where ``simpul backup data`` looks by default
+(``<state_dir>/data-backup/``), so after ``eval "$(simpul lab env)"`` no flag is needed: the SKPD and
+their policies come from NetBox, and a server NetBox lists but the lab does not serve is refused.
 """
 
 from __future__ import annotations
@@ -41,12 +48,15 @@ from simpul.providers.backup_agents import install_local_agent
 from simpul.providers.restic import RestServer
 from simpul.providers.scratch_db import ScratchMariaDB, ScratchPostgres
 from simpul.services.data_backup import (
+    POLICIES_DIR,
+    STATE_SUBDIR,
     SkpdCredentials,
     agent_config,
     agent_files,
     agent_script,
     ensure_repository,
 )
+from simpul.settings import Settings
 
 BACKUP_DB_USER = "simpul_backup"
 KECAMATAN = ("Sekadau Hilir", "Nanga Taman", "Belitang")
@@ -335,44 +345,167 @@ def lab_policies(names: Sequence[str], source: Path) -> dict[str, DataPolicy]:
     return out
 
 
-def stop_from_state(root: Path) -> bool:
-    """Stop a lab another process started (its ``state.json``): the REST server by its pid (only if
-    that pid is still an rclone serving this lab), each database server by its data directory."""
-    state_file = root / "state.json"
-    if not state_file.exists():
+def _serves(pid: int | None, needle: str, name: str) -> bool:
+    """``pid`` is alive and is a ``name`` process of this lab (its command line names ``needle``):
+    never signal a pid a killed lab left behind that now belongs to someone else."""
+    if not pid:
         return False
-    state = json.loads(state_file.read_text())
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X") and name in cmdline and needle in cmdline
+
+
+def _pidfile(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def stop_from_state(root: Path) -> bool:
+    """Stop a lab another process started (its ``state.json``): the REST server by its pid, each
+    database server by its data directory, each only if that pid still is the lab's own process.
+    True when the lab had a state file (something was, or had been, running)."""
+    state_file = root / "state.json"
+    try:
+        state = json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        return False
     pid = state.get("rclone_pid")
-    if pid:
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            cmdline = ""
-        if "rclone" in cmdline and str(root) in cmdline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid), 15)
+    if _serves(pid, str(root), "rclone"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), 15)
     for name, base in state.get("databases", {}).items():
         db: ScratchPostgres | ScratchMariaDB
         if name.endswith("-pg"):
             db = ScratchPostgres(Path(base))
+            if not _serves(_pidfile(db.data / "postmaster.pid"), str(base), "postgres"):
+                continue  # not running (a killed lab's server died with it)
             db.started = True
         else:
             db = ScratchMariaDB(Path(base))
-            pidfile = Path(base) / "run" / "mysqld.pid"
-            db.pid = int(pidfile.read_text().split()[0]) if pidfile.exists() else None
+            db.pid = _pidfile(Path(base) / "run" / "mysqld.pid")
+            if not _serves(db.pid, str(base), "mariadbd"):
+                continue
         with contextlib.suppress(Exception):
             db.stop()
-    state_file.unlink()
+    state_file.unlink(missing_ok=True)
     return True
 
 
+def lab_running(root: Path) -> bool:
+    """The lab in ``root`` serves: its state file names a live rclone of this lab."""
+    try:
+        state = json.loads((root / "state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return _serves(state.get("rclone_pid"), str(root), "rclone")
+
+
+PUBLISHED_MARK = "# Written by simpul lab up (the data-backup lab); simpul lab down removes it.\n"
+
+
+class LabDataBackup:
+    """The demo regency's data-backup lab, as ``simpul lab up``/``down``/``status`` run it.
+
+    Lives in ``<lab_dir>/data-backup``; publishes its estate and target as
+    ``<state_dir>/data-backup/{estate,target}.yaml`` (marked as the lab's: a file without the mark is
+    someone's real configuration and is never overwritten). Its backups are lab data: ``down``
+    removes them, the next ``up`` starts from empty repositories.
+    """
+
+    def __init__(
+        self, settings: Settings, root: Path | None = None, estate: tuple[LabSkpd, ...] | None = None
+    ) -> None:
+        self.root = root or Path(settings.lab_dir) / "data-backup"
+        self.published = Path(settings.state_dir) / STATE_SUBDIR
+        self.policies = Path(settings.project_dir) / POLICIES_DIR
+        self.estate = estate
+
+    @property
+    def target_path(self) -> Path:
+        return self.root / "pusat-data" / "target.yaml"
+
+    def running(self) -> bool:
+        return lab_running(self.root)
+
+    def up(self) -> dict[str, object]:
+        """Start it (kept as it is when it already runs); a killed run's leftovers are cleaned first."""
+        if not self.running():
+            self._check_publishable()
+            self.clean()
+            lab = DataBackupLab(self.root, self.policies, self.estate or demo_estate())
+            lab.up()
+            self._publish(lab)
+        return self.status() or {}
+
+    def _check_publishable(self) -> None:
+        for name in ("estate.yaml", "target.yaml"):
+            path = self.published / name
+            if path.exists() and not path.read_text().startswith(PUBLISHED_MARK):
+                raise LabError(
+                    f"{path} is not the lab's: simpul backup data reads it, the lab will not replace it",
+                    source=str(path),
+                    hint="move it away to use the lab's data backups, or set SIMPUL_STATE_DIR for the lab",
+                )
+
+    def _publish(self, lab: DataBackupLab) -> None:
+        self.published.mkdir(parents=True, exist_ok=True)
+        for name, source in (("estate.yaml", lab.estate_path), ("target.yaml", lab.target_path)):
+            path = self.published / name
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(PUBLISHED_MARK + source.read_text())
+            tmp.chmod(0o600)
+            tmp.replace(path)
+
+    def clean(self) -> bool:
+        """Stop what the lab runs (by its state file, pid by pid), remove it and what it published."""
+        stopped = stop_from_state(self.root) if self.root.exists() else False
+        shutil.rmtree(self.root, ignore_errors=True)
+        for name in ("estate.yaml", "target.yaml"):
+            path = self.published / name
+            with contextlib.suppress(OSError):
+                if path.read_text().startswith(PUBLISHED_MARK):
+                    path.unlink()
+        return stopped
+
+    def down(self) -> bool:
+        """True when it was running."""
+        was = self.running()
+        self.clean()
+        return was
+
+    def status(self) -> dict[str, object] | None:
+        if not self.root.exists():
+            return None
+        try:
+            estate = yaml.safe_load((self.root / "estate.yaml").read_text()) or {}
+            target = yaml.safe_load(self.target_path.read_text()) or {}
+            state = json.loads((self.root / "state.json").read_text())
+        except (OSError, ValueError):
+            return {"running": False, "root": str(self.root)}
+        servers = sorted(s for e in (estate.get("skpd") or {}).values() for s in (e.get("servers") or {}))
+        return {
+            "running": self.running(),
+            "root": str(self.root),
+            "target": target.get("listen"),
+            "skpd": sorted(estate.get("skpd") or {}),
+            "servers": servers,
+            "databases": len(state.get("databases") or {}),
+        }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m simpul.services.data_backup_lab up|down DIR``: the demo estate for ``make demo``."""
+    """``python -m simpul.lab.data_backup up|down DIR``: the demo estate in a directory of its own
+    (``simpul lab up`` starts the lab's own; this is for trying it without NetBox)."""
     import argparse
 
     from simpul.settings import PROJECT_DIR
 
-    parser = argparse.ArgumentParser(prog="python -m simpul.services.data_backup_lab")
+    parser = argparse.ArgumentParser(prog="python -m simpul.lab.data_backup")
     parser.add_argument("action", choices=["up", "down"])
     parser.add_argument("dir", type=Path)
     args = parser.parse_args(argv)
@@ -388,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  simpul backup data run --commit {common}\n"
         f"  simpul backup data drill {common}\n"
         f"  simpul backup data status {common}\n"
-        f"  python -m simpul.services.data_backup_lab down {lab.root}\n"
+        f"  python -m simpul.lab.data_backup down {lab.root}\n"
     )
     return 0
 

@@ -5,12 +5,15 @@
 
 Conventions (docs/demo-regency.md): SKPD number n -> LAN 10.20.<n>.0/24, VLAN n*10 ``<Skpd>-Staf``,
 edge .1 and switches .2, .3, ...; Jaringan Intra p2p 10.30.0.<2n>/31 (distribution .2n, edge .2n+1);
-management 10.10.0.0/24; circuits TLK-SKD-001 (Telkom, 300 Mbps) and LA-SKD-001 (Lintasarta, 200 Mbps).
+management 10.10.0.0/24; circuits TLK-SKD-001 (Telkom, 300 Mbps) and LA-SKD-001 (Lintasarta, 200 Mbps);
+Pusat Data: VPS 10.40.0.0/24 (gateway .1, VPS from .10), SKPD servers 10.40.1.0/24 (from .10).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +135,7 @@ SERVERS = (
     ("kvm-pusat-data-01", "r750", "Hypervisor libvirt/KVM"),
     ("kvm-pusat-data-02", "r750", "Hypervisor libvirt/KVM"),
     ("kvm-pusat-data-03", "r750", "Hypervisor libvirt/KVM"),
-    ("kvm-pusat-data-04", "r750", "Hypervisor libvirt/KVM"),
+    ("kvm-pusat-data-04", "r750", "Hypervisor libvirt/KVM"),  # the four hosts of pusat-data-kvm
     ("srv-backup-01", "r650", "Backup (restic)"),
     ("srv-dns-01", "r650", "DNS internal"),
     ("srv-ntp-01", "r650", "NTP"),
@@ -223,7 +226,7 @@ def build() -> dict[str, Any]:
         "devices": [core, *dists, *regency.lan_devices, *tors, *servers],
         "cables": regency.cables,
         "vlans": regency.vlans,
-        "prefixes": regency.prefixes,
+        "prefixes": [*regency.prefixes, *_pusat_data_prefixes()],
         **_internet_uplinks(),
         **_pusat_data_cluster(),
         "config_contexts": _config_contexts(),
@@ -330,6 +333,8 @@ def _add_skpd(regency: _Regency, s: Skpd) -> None:
     if s.diagram:
         tenant["lan_diagram_date"] = s.diagram
     tenant["backup_policy"] = s.policy
+    if not s.mandiri:  # Pasal 14 ayat 8: a VPS for an SKPD that cannot procure its own server
+        tenant.update(VPS_QUOTA)
     regency.tenants.append(tenant)
     regency.sites.append(
         {
@@ -487,7 +492,7 @@ def _add_pusat_data_switch(regency: _Regency, k: int) -> dict[str, Any]:
 
 def _server(i: int, name: str, dtype: str, role_desc: str) -> dict[str, Any]:
     ip = f"10.10.0.{21 + i}/24"
-    return {
+    server: dict[str, Any] = {
         "name": name,
         "role": "server",
         "platform": "linux",
@@ -495,8 +500,11 @@ def _server(i: int, name: str, dtype: str, role_desc: str) -> dict[str, Any]:
         "device_type": dtype,
         "description": role_desc,
         "primary_ip4": ip,
-        "interfaces": [itf("eno1", type="10gbase-t", ip=ip)],
     }
+    if name.startswith("kvm-"):
+        server["cluster"] = VPS_CLUSTER
+    server["interfaces"] = [itf("eno1", type="10gbase-t", ip=ip)]
+    return server
 
 
 # -- catalogues: device types, internet circuits, the VPS cluster
@@ -553,32 +561,118 @@ def _internet_uplinks() -> dict[str, Any]:
     }
 
 
+VPS_CLUSTER = "pusat-data-kvm"
+SKPD_CLUSTER = "server-skpd-mandiri"
+VPS_QUOTA = {"vps_quota_vms": 2, "vps_quota_vcpus": 4, "vps_quota_memory_mb": 4096, "vps_quota_disk_gb": 100}
+# The one VPS whose status asks for a running VM: `simpul vps apply --commit` boots it (QEMU TCG in the
+# lab: ~400 MB, a core for a minute). Every other VPS is staged (defined, never started), so applying
+# the demo never boots more than one guest.
+RUNNING_VPS = "setwan"
+# The SKPD servers the data-backup lab serves (simpul.lab.data_backup.demo_estate): Mandiri TIK SKPD
+# with their own application servers, placed in the Pusat Data (Pasal 14 ayat 5). Their own VMs, not
+# VPS: they sit in a cluster simpul vps does not manage (not tagged pusat-data).
+SKPD_SERVERS = (
+    ("disdukcapil", "SIAK/SIMDUK: berkas, PostgreSQL dan MariaDB", 4, 8192, 200),
+    ("disdik", "Dapodik daerah: berkas dan PostgreSQL", 2, 4096, 100),
+    ("dinkes", "SIMPUS: berkas", 2, 4096, 100),
+)
+
+
+def demo_ssh_key(slug: str) -> str:
+    """A well-formed ed25519 public key of an SKPD that nobody holds the private half of (the key
+    bytes are a hash): the demo puts a realistic key in NetBox and no secret in the repository.
+
+    >>> demo_ssh_key("setwan").split()[0], demo_ssh_key("setwan").split()[2]
+    ('ssh-ed25519', 'admin@setwan.sekadau.go.id')
+    """
+
+    def string(data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + data
+
+    point = hashlib.sha256(f"simpul-demo-{slug}".encode()).digest()
+    blob = string(b"ssh-ed25519") + string(point)
+    return f"ssh-ed25519 {base64.b64encode(blob).decode()} admin@{slug}.sekadau.go.id"
+
+
 def _pusat_data_cluster() -> dict[str, Any]:
-    """The VPS cluster, with one VPS per SKPD that asked for one and has no IT staff of its own."""
+    """The VPS cluster (its four hosts, capacity and overcommit), one VPS per SKPD that asked for one
+    and has no IT staff of its own, and the SKPD servers colocated in the Pusat Data."""
+    vps = [s for s in SKPD if s.vps and not s.mandiri]
     return {
-        "cluster_types": [{"slug": "libvirt", "name": "libvirt"}],
+        "cluster_types": [
+            {"slug": "libvirt", "name": "libvirt"},
+            {"slug": "skpd-mandiri", "name": "Dikelola SKPD"},
+        ],
         "clusters": [
             {
-                "name": "pusat-data-kvm",
+                "name": VPS_CLUSTER,
                 "type": "libvirt",
                 "site": "pusat-data",
-                "description": "Klaster VPS Pusat Data (libvirt/KVM)",
-            }
+                "description": "Klaster VPS Pusat Data (libvirt/KVM, 4 x PowerEdge R750)",
+                "tags": ["pusat-data"],
+                # 4 hosts x 32 cores, 256 GiB, 3.84 TB: CPU overcommitted 4:1, memory and disk not
+                "vps_capacity_vcpus": 128,
+                "vps_capacity_memory_mb": 4 * 262144,
+                "vps_capacity_disk_gb": 4 * 3840,
+                "vps_overcommit_cpu": 4.0,
+                "vps_overcommit_memory": 1.0,
+                "vps_overcommit_disk": 1.0,
+            },
+            {
+                "name": SKPD_CLUSTER,
+                "type": "skpd-mandiri",
+                "site": "pusat-data",
+                "description": "Server aplikasi SKPD Mandiri TIK di Pusat Data (Pasal 14 ayat 5); bukan VPS",
+                "tags": [],
+            },
         ],
         "virtual_machines": [
             {
                 "name": f"vps-{s.slug}-01",
-                "cluster": "pusat-data-kvm",
+                "cluster": VPS_CLUSTER,
                 "tenant": s.slug,
-                "vcpus": 2,
-                "memory_mb": 4096,
-                "disk_gb": 40,
+                "status": "planned" if s.slug == RUNNING_VPS else "staged",
+                "vcpus": 1 if s.slug == RUNNING_VPS else 2,
+                "memory_mb": 1024 if s.slug == RUNNING_VPS else 2048,
+                "disk_gb": 10 if s.slug == RUNNING_VPS else 20,
+                "image": "debian-12",
+                "ssh_keys": [demo_ssh_key(s.slug)],
+                "ip": f"10.40.0.{10 + i}/24",
                 "description": f"VPS {s.name}",
             }
-            for s in SKPD
-            if s.vps and not s.mandiri
+            for i, s in enumerate(vps)
+        ]
+        + [
+            {
+                "name": f"srv-{slug}-01",
+                "cluster": SKPD_CLUSTER,
+                "tenant": slug,
+                "vcpus": vcpus,
+                "memory_mb": memory,
+                "disk_gb": disk,
+                "ip": f"10.40.1.{10 + i}/24",
+                "description": description,
+                "tags": ["simpul-backup"],
+            }
+            for i, (slug, description, vcpus, memory, disk) in enumerate(SKPD_SERVERS)
         ],
     }
+
+
+def _pusat_data_prefixes() -> list[dict[str, Any]]:
+    return [
+        {
+            "prefix": "10.40.0.0/24",
+            "site": "pusat-data",
+            "role": "vps",
+            "description": "VPS SKPD di Pusat Data (Pasal 14 ayat 8); gateway .1",
+        },
+        {
+            "prefix": "10.40.1.0/24",
+            "site": "pusat-data",
+            "description": "Server SKPD Mandiri TIK di Pusat Data",
+        },
+    ]
 
 
 HEADER = """\

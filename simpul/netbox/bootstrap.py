@@ -1,8 +1,9 @@
 """``simpul netbox bootstrap``: everything simpul needs in a NetBox, created idempotently.
 
-The tenant group ``skpd``; the SKPD custom fields on Tenant; the device roles; the manufacturers
-and platforms of the one platform table (``simpul.devices.platforms``); the tags simpul puts on
-what it manages.
+The tenant group ``skpd``; the SKPD custom fields on Tenant (and the VPS fields on VMs, clusters
+and IP addresses); the IPAM role ``vps``; the device roles; the manufacturers and platforms of the
+one platform table (``simpul.devices.platforms``); the tags simpul puts on what it manages (and
+``simpul-backup``, which marks an SKPD server whose data is backed up to the Pusat Data).
 
 NetBox 4.0 moved ``napalm_driver``/``napalm_args`` off Platform into the netbox-napalm-plugin, so
 each platform's driver mapping (napalm driver, netmiko device_type, ansible_network_os) is stored
@@ -144,6 +145,8 @@ TAGS: dict[str, TagSpec] = {
         TagSpec("jaringan-intra", "jaringan-intra", "3f51b5", "Jaringan Intra Pemerintah Daerah"),
         TagSpec("internet", "internet", "f44336", "Akses internet (ISP)"),
         TagSpec("pusat-data", "pusat-data", "795548", "Pusat Data Pemerintah Daerah"),
+        # on an SKPD's server (device or VM): its data is backed up to the Pusat Data (Pasal 16)
+        TagSpec("simpul-backup", "simpul-backup", "8bc34a", "Data server ini dicadangkan ke Pusat Data"),
     )
 }
 
@@ -208,6 +211,7 @@ class Bootstrapped:
     platforms: dict[str, int]
     manufacturers: dict[str, int]
     tags: dict[str, int]
+    ipam_roles: dict[str, int]
 
 
 def bootstrap(api: pynetbox.api, counts: Counts | None = None) -> tuple[Counts, Bootstrapped]:
@@ -246,7 +250,7 @@ def bootstrap(api: pynetbox.api, counts: Counts | None = None) -> tuple[Counts, 
         ],
         lambda o: o["name"],
     )
-    up.sync("IPAM role", "ipam.roles", [(k, dict(v)) for k, v in IPAM_ROLES.items()], by_slug)
+    ipam_roles = up.sync("IPAM role", "ipam.roles", [(k, dict(v)) for k, v in IPAM_ROLES.items()], by_slug)
     roles = up.sync(
         "device role",
         "dcim.device_roles",
@@ -304,5 +308,6 @@ def bootstrap(api: pynetbox.api, counts: Counts | None = None) -> tuple[Counts, 
         platforms={str(k): v["id"] for k, v in platforms.items()},
         manufacturers={str(k): v["id"] for k, v in makers.items()},
         tags={str(k): v["id"] for k, v in tags.items()},
+        ipam_roles={str(k): v["id"] for k, v in ipam_roles.items()},
     )
     return up.counts, ids

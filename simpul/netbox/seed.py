@@ -39,6 +39,7 @@ from simpul.core.yaml_lines import LineIndex, YamlPath, field_path, load_yaml_wi
 from simpul.devices.platforms import PLATFORMS
 from simpul.errors import InputError
 from simpul.netbox.bootstrap import (
+    IPAM_ROLES,
     ROLES,
     TAGS,
     Bootstrapped,
@@ -56,6 +57,19 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)]
 
 
 # --------------------------------------------------------------------------- the seed file's shape
+
+
+def _cidr(value: str | None) -> str | None:
+    """An address with its prefix length (10.20.3.1/24), as NetBox keeps interface addresses."""
+    if value is None:
+        return None
+    if "/" not in value:
+        raise ValueError(f"{value!r} needs a prefix length, e.g. {value}/24")
+    try:
+        ipaddress.ip_interface(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address with prefix length") from None
+    return value
 
 
 class M(BaseModel):
@@ -88,6 +102,11 @@ class Tenant(M):
     bw_mir_mbps: int | None = Field(default=None, ge=0)
     lan_diagram_date: dt.date | None = None
     backup_policy: str | None = None
+    # VPS quota (Pasal 14 ayat 8; simpul vps request checks it): empty = no limit, all empty = no VPS
+    vps_quota_vms: int | None = Field(default=None, ge=0)
+    vps_quota_vcpus: int | None = Field(default=None, ge=0)
+    vps_quota_memory_mb: int | None = Field(default=None, ge=0)
+    vps_quota_disk_gb: int | None = Field(default=None, ge=0)
     tags: tuple[str, ...] = ()
 
 
@@ -115,15 +134,7 @@ class Interface(M):
     @field_validator("ip")
     @classmethod
     def _ip(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if "/" not in value:
-            raise ValueError(f"{value!r} needs a prefix length, e.g. {value}/24")
-        try:
-            ipaddress.ip_interface(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IP address with prefix length") from None
-        return value
+        return _cidr(value)
 
 
 class Device(M):
@@ -139,6 +150,7 @@ class Device(M):
     serial: str = ""
     description: str = ""
     primary_ip4: str | None = None  # one of its interfaces' ip
+    cluster: str | None = None  # a hypervisor host of that cluster (same site)
     interfaces: tuple[Interface, ...] = ()
     tags: tuple[str, ...] = ()
 
@@ -172,6 +184,7 @@ class Prefix(M):
     tenant: str | None = None
     vlan: int | None = Field(default=None, ge=1, le=4094)  # vid of a VLAN at the same site
     status: Literal["active", "reserved", "deprecated", "container"] = "active"
+    role: str | None = None  # IPAM role slug from the bootstrap (``vps``: where VPS addresses come from)
     description: str = ""
     tags: tuple[str, ...] = ()
 
@@ -219,13 +232,27 @@ class ClusterType(M):
 
 
 class Cluster(M):
+    """A cluster. Tagged ``pusat-data`` (the default) it is where ``simpul vps`` puts VPS: its
+    capacity and overcommit ratios are what ``simpul vps request`` checks (docs/vps.md)."""
+
     name: str
     type: str
     site: str | None = None
     description: str = ""
+    tags: tuple[str, ...] = ("pusat-data",)
+    vps_capacity_vcpus: int | None = Field(default=None, ge=0)  # physical cores
+    vps_capacity_memory_mb: int | None = Field(default=None, ge=0)
+    vps_capacity_disk_gb: int | None = Field(default=None, ge=0)
+    vps_overcommit_cpu: float | None = Field(default=None, gt=0)  # vCPUs per core
+    vps_overcommit_memory: float | None = Field(default=None, gt=0)
+    vps_overcommit_disk: float | None = Field(default=None, gt=0)
 
 
 class VirtualMachine(M):
+    """A VM. In a ``pusat-data`` cluster with an SKPD tenant it is a VPS: its status is the desired
+    state ``simpul vps apply`` makes the hypervisor hold (planned/active: running; staged/offline:
+    defined, stopped)."""
+
     name: str
     cluster: str
     tenant: str | None = None
@@ -235,8 +262,29 @@ class VirtualMachine(M):
     vcpus: float | None = Field(default=None, gt=0)
     memory_mb: int | None = Field(default=None, ge=0)
     disk_gb: int | None = Field(default=None, ge=0)
+    image: str | None = None  # custom field vps_image
+    ssh_keys: tuple[str, ...] = ()  # custom field vps_ssh_keys (OpenSSH public keys, never private)
+    interface: str = "eth0"
+    ip: str | None = None  # CIDR on ``interface``, also the VM's primary IPv4
     description: str = ""
     tags: tuple[str, ...] = ()
+
+    @field_validator("ip")
+    @classmethod
+    def _ip(cls, value: str | None) -> str | None:
+        return _cidr(value)
+
+    @field_validator("ssh_keys")
+    @classmethod
+    def _keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from simpul.core.vps import VpsInputError, check_ssh_key
+
+        for i, key in enumerate(value):
+            try:
+                check_ssh_key(key, f"ssh_keys[{i}]")
+            except VpsInputError as err:
+                raise ValueError(err.message) from None
+        return value
 
 
 class ConfigContext(M):
@@ -420,6 +468,7 @@ class _References:
             "circuit type": {c.slug for c in seed.circuit_types},
             "cluster type": {c.slug for c in seed.cluster_types},
             "cluster": {c.name for c in seed.clusters},
+            "IPAM role": set(IPAM_ROLES),
         }
         self.vlan_keys = {(v.site, v.vid) for v in seed.vlans}  # (site, vid)
         self.interfaces: dict[str, dict[str, str | None]] = {}  # device -> interface -> ip
@@ -526,8 +575,10 @@ class _References:
                 ("site", "site"),
                 ("tenant", "tenant"),
                 ("device_type", "device type"),
+                ("cluster", "cluster"),
             ):
                 self.ref((*loc, field_name), kind, getattr(dev, field_name))
+            self.host_site(loc, dev)
             bound = platform_manufacturer(dev.platform) if dev.platform in PLATFORMS else None
             if bound and dev.device_type in type_maker and type_maker[dev.device_type] != bound:
                 self.add(
@@ -537,6 +588,14 @@ class _References:
                 )
             self.tags(loc, dev.tags)
             self.device_interfaces(loc, dev)
+
+    def host_site(self, loc: Path_, dev: Device) -> None:
+        """NetBox refuses a cluster host at another site than its cluster's."""
+        site = next((c.site for c in self.seed.clusters if c.name == dev.cluster), None)
+        if dev.cluster is not None and site is not None and site != dev.site:
+            self.add(
+                (*loc, "cluster"), f"cluster {dev.cluster!r} is at site {site!r}, the device at {dev.site!r}"
+            )
 
     def device_interfaces(self, loc: Path_, dev: Device) -> None:
         """Names unique on the device, VLANs at its site, addresses unique in the file, its primary IP."""
@@ -578,6 +637,7 @@ class _References:
         for i, p in enumerate(self.seed.prefixes):
             self.ref(("prefixes", i, "site"), "site", p.site)
             self.ref(("prefixes", i, "tenant"), "tenant", p.tenant)
+            self.ref(("prefixes", i, "role"), "IPAM role", p.role)
             if p.vlan is not None and (p.site, p.vlan) not in self.vlan_keys:
                 self.add(("prefixes", i, "vlan"), f"no VLAN {p.vlan} at site {p.site!r} in vlans")
             self.tags(("prefixes", i), p.tags)
@@ -596,6 +656,7 @@ class _References:
         for i, cl in enumerate(self.seed.clusters):
             self.ref(("clusters", i, "type"), "cluster type", cl.type)
             self.ref(("clusters", i, "site"), "site", cl.site)
+            self.tags(("clusters", i), cl.tags)
 
     def virtual_machines(self) -> None:
         for i, vm in enumerate(self.seed.virtual_machines):
@@ -604,6 +665,11 @@ class _References:
             self.ref(("virtual_machines", i, "role"), "role", vm.role)
             self.ref(("virtual_machines", i, "platform"), "platform", vm.platform)
             self.tags(("virtual_machines", i), vm.tags)
+            if vm.ip is not None:
+                if vm.ip in self.addresses:
+                    where = field_path(self.addresses[vm.ip])
+                    self.add(("virtual_machines", i, "ip"), f"address {vm.ip} is also on {where}")
+                self.addresses.setdefault(vm.ip, ("virtual_machines", i, "ip"))
 
 
 # --------------------------------------------------------------------------- writing to NetBox
@@ -644,6 +710,7 @@ class _Written:
     devices: dict[Hashable, dict[str, Any]] = field(default_factory=dict)  # name -> device
     created_devices: set[int] = field(default_factory=set)  # ids of the devices this run created
     interfaces: dict[Hashable, dict[str, Any]] = field(default_factory=dict)  # (device id, name) -> itf
+    clusters: dict[str, int] = field(default_factory=dict)  # name -> id
 
     def tags(self, names: tuple[str, ...], default: tuple[str, ...] = ("simpul",)) -> list[int]:
         return _tag_ids(self.boot.tags, names, default)
@@ -679,6 +746,7 @@ def seed_regency(api: pynetbox.api, data: SeedFile | dict[str, Any]) -> Counts:
     _sync_device_types(up, seed, ids)
     _sync_vlans(up, seed, ids)
     _sync_prefixes(up, seed, ids)
+    _sync_clusters(up, seed, ids)  # before the devices: a hypervisor host names its cluster
     _sync_devices(up, seed, ids)
     _sync_interfaces(up, seed, ids)
     _sync_lan_cables(up, seed, ids)
@@ -738,6 +806,12 @@ def _sync_tenants(up: Upserter, seed: SeedFile, ids: _Written) -> None:
                         "bw_mir_mbps": t.bw_mir_mbps,
                         "lan_diagram_date": t.lan_diagram_date,
                         "backup_policy": t.backup_policy,
+                        **_set_only(
+                            vps_quota_vms=t.vps_quota_vms,
+                            vps_quota_vcpus=t.vps_quota_vcpus,
+                            vps_quota_memory_mb=t.vps_quota_memory_mb,
+                            vps_quota_disk_gb=t.vps_quota_disk_gb,
+                        ),
                     },
                 },
             )
@@ -843,6 +917,7 @@ def _sync_prefixes(up: Upserter, seed: SeedFile, ids: _Written) -> None:
                     "tenant": ids.tenant(p.tenant),
                     "vlan": ids.vlan(p.site, p.vlan),
                     "status": p.status,
+                    "role": ids.boot.ipam_roles[p.role] if p.role else None,
                     "description": p.description,
                     "tags": ids.tags(p.tags),
                 },
@@ -874,6 +949,7 @@ def _sync_devices(up: Upserter, seed: SeedFile, ids: _Written) -> None:
                     "status": d.status,
                     "serial": d.serial,
                     "description": d.description,
+                    "cluster": ids.clusters[d.cluster] if d.cluster else None,
                     "tags": ids.tags(d.tags),
                 },
             )
@@ -1081,8 +1157,14 @@ def _sync_terminations(
         _sync_cables(up, wanted)
 
 
-def _sync_virtual_machines(up: Upserter, seed: SeedFile, ids: _Written) -> None:
-    """The Pusat Data: cluster types, clusters, and the VMs (a VPS is a VM of an SKPD tenant)."""
+def _set_only(**fields: Any) -> dict[str, Any]:
+    """Custom fields the seed gives a value; the others are left as NetBox holds them (a VPS quota
+    or capacity set by hand is not wiped by a seed file that does not mention it)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _sync_clusters(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """The Pusat Data: cluster types and clusters (with their VPS capacity and overcommit)."""
     types = up.sync(
         "cluster type",
         "virtualization.cluster_types",
@@ -1102,17 +1184,31 @@ def _sync_virtual_machines(up: Upserter, seed: SeedFile, ids: _Written) -> None:
                     "scope_type": "dcim.site" if c.site else None,
                     "scope_id": ids.sites[c.site] if c.site else None,
                     "description": c.description,
-                    "tags": ids.tags((), ("simpul", "pusat-data")),
+                    "tags": ids.tags(c.tags),
+                    "custom_fields": _set_only(
+                        vps_capacity_vcpus=c.vps_capacity_vcpus,
+                        vps_capacity_memory_mb=c.vps_capacity_memory_mb,
+                        vps_capacity_disk_gb=c.vps_capacity_disk_gb,
+                        vps_overcommit_cpu=c.vps_overcommit_cpu,
+                        vps_overcommit_memory=c.vps_overcommit_memory,
+                        vps_overcommit_disk=c.vps_overcommit_disk,
+                    ),
                 },
             )
             for c in seed.clusters
         ],
         _by("name"),
     )
+    ids.clusters = {str(k): v["id"] for k, v in clusters.items()}
+
+
+def _sync_virtual_machines(up: Upserter, seed: SeedFile, ids: _Written) -> None:
+    """The VMs (a VPS is a VM of an SKPD tenant in the Pusat Data cluster), their interface and
+    address, then each one's primary IPv4."""
     if not seed.virtual_machines:
         return
     cluster_site = {c.name: c.site for c in seed.clusters}
-    up.sync(
+    vms = up.sync(
         "virtual machine",
         "virtualization.virtual_machines",
         [
@@ -1120,7 +1216,7 @@ def _sync_virtual_machines(up: Upserter, seed: SeedFile, ids: _Written) -> None:
                 v.name,
                 {
                     "name": v.name,
-                    "cluster": clusters[v.cluster]["id"],
+                    "cluster": ids.clusters[v.cluster],
                     "site": ids.sites.get(cluster_site.get(v.cluster) or ""),
                     "tenant": ids.tenant(v.tenant),
                     "role": ids.boot.roles[v.role],
@@ -1131,11 +1227,54 @@ def _sync_virtual_machines(up: Upserter, seed: SeedFile, ids: _Written) -> None:
                     "disk": v.disk_gb * 1000 if v.disk_gb is not None else None,
                     "description": v.description,
                     "tags": ids.tags(v.tags),
+                    "custom_fields": _set_only(vps_image=v.image, vps_ssh_keys="\n".join(v.ssh_keys) or None),
                 },
             )
             for v in seed.virtual_machines
         ],
-        _by("name"),
+        _by("name", "primary_ip4"),
+    )
+    addressed = [v for v in seed.virtual_machines if v.ip]
+    if not addressed:
+        return
+    fresh = {vms[k]["id"] for k in up.last_created}
+    itfs = up.sync(
+        "VM interface",
+        "virtualization.interfaces",
+        [
+            ((vms[v.name]["id"], v.interface), {"virtual_machine": vms[v.name]["id"], "name": v.interface})
+            for v in addressed
+        ],
+        keyed(lambda o: (_fk(o, "virtual_machine"), o["name"]), "virtual_machine", "name"),
+    )
+    ips = up.sync(
+        "ip address",
+        "ipam.ip_addresses",
+        [
+            (
+                v.ip,
+                {
+                    "address": v.ip,
+                    "status": "active",
+                    "tenant": ids.tenant(v.tenant),
+                    "assigned_object_type": "virtualization.vminterface",
+                    "assigned_object_id": itfs[(vms[v.name]["id"], v.interface)]["id"],
+                    "dns_name": v.name if _DNS_NAME.match(v.name) else "",
+                },
+            )
+            for v in addressed
+        ],
+        keyed(
+            lambda o: o["address"] if not o.get("vrf") else ("vrf", o["vrf"]["id"], o["address"]),
+            "address",
+            "vrf",
+        ),
+    )
+    up.patch_only(
+        "virtual machine",
+        "virtualization.virtual_machines",
+        [(vms[v.name], {"primary_ip4": ips[v.ip]["id"]}) for v in addressed if v.ip],
+        fresh=fresh,
     )
 
 

@@ -87,6 +87,7 @@ NOT_POLICIES = frozenset({"config_scrub"})  # the config backup's scrub rules sh
 STATE_SUBDIR = "data-backup"
 SKPD_KEY_USER = "skpd-{skpd}"
 DINAS_KEY_USER = "dinas"
+NOT_IN_SERVICE = frozenset({"planned", "staged"})  # NetBox statuses of servers that hold no data yet
 T = TypeVar("T")
 
 
@@ -191,7 +192,7 @@ def estate_from_netbox(settings: Settings, policies: Path, overrides: Estate | N
     settings.require("netbox_url", "netbox_token")
     api = connect(settings)
     tenants = list(get_all(api, "tenancy/tenants", [("group", "skpd")], "id,slug,custom_fields"))
-    fields = "name,tenant,role,tags,primary_ip4"
+    fields = "name,tenant,role,tags,primary_ip4,status"
     machines = [
         *(("device", d) for d in get_all(api, "dcim/devices", [("tenant_group", "skpd")], fields)),
         *(
@@ -209,6 +210,8 @@ def estate_from_netbox(settings: Settings, policies: Path, overrides: Estate | N
         for kind, obj in machines:
             if ((obj.get("tenant") or {}).get("slug")) != slug or policy is None:
                 continue
+            if (obj.get("status") or {}).get("value") in NOT_IN_SERVICE:
+                continue  # a planned or staged server (a VPS not started yet) runs no agent
             role = (obj.get("role") or {}).get("slug")
             tags = {t.get("slug") for t in obj.get("tags") or []}
             sel = policy.servers

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from simpul.lab.data_backup import DataBackupLab, LabServer, LabSkpd, lab_tempdir
 from simpul.services.data_backup import Sources
-from simpul.services.data_backup_lab import DataBackupLab, LabServer, LabSkpd, lab_tempdir
 from simpul.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from simpul.core.data_backup import runs_of
+from simpul.lab.data_backup import DataBackupLab, demo_estate
 from simpul.providers.scratch_db import ScratchPostgres
 from simpul.services.data_backup import (
     DrillRequest,
@@ -22,7 +23,6 @@ from simpul.services.data_backup import (
     restore_drill,
     run_backups,
 )
-from simpul.services.data_backup_lab import DataBackupLab, demo_estate
 from tests.data_backup.conftest import ROOT, cli, lab_settings, lab_sources, make_lab, write_policies
 
 pytestmark = pytest.mark.slow

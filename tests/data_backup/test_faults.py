@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from simpul.core.data_backup import runs_of
+from simpul.lab.data_backup import DataBackupLab
 from simpul.providers.scratch_db import ScratchPostgres
 from simpul.services.data_backup import (
     RunRequest,
@@ -25,7 +26,6 @@ from simpul.services.data_backup import (
     read_snapshots,
     run_backups,
 )
-from simpul.services.data_backup_lab import DataBackupLab
 from tests.data_backup.conftest import lab_settings, lab_sources
 
 pytestmark = pytest.mark.slow

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from simpul.core.data_backup import MysqlAccess, PostgresAccess, ServerAccess, parse_agent_output
+from simpul.lab.data_backup import free_port, lab_tempdir, write_files
 from simpul.providers.restic import port_answers
 from simpul.services.data_backup import SkpdCredentials, agent_install
-from simpul.services.data_backup_lab import free_port, lab_tempdir, write_files
 from tests.data_backup.conftest import ROOT, files, write_policies
 
 pytestmark = pytest.mark.slow

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from simpul.lab.data_backup import DataBackupLab
 from simpul.services.data_backup import (
     RunRequest,
     StatusRequest,
@@ -17,7 +18,6 @@ from simpul.services.data_backup import (
     read_snapshots,
     run_backups,
 )
-from simpul.services.data_backup_lab import DataBackupLab
 from tests.data_backup.conftest import cli, lab_settings, lab_sources
 
 pytestmark = pytest.mark.slow

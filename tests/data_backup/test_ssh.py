@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from simpul.lab.data_backup import DataBackupLab, free_port, lab_tempdir
 from simpul.providers.restic import port_answers
 from simpul.services.data_backup import RunRequest, Sources, run_backups
-from simpul.services.data_backup_lab import DataBackupLab, free_port, lab_tempdir
 from tests.data_backup.conftest import lab_settings
 
 pytestmark = pytest.mark.slow

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from simpul.core.data_backup import repository_location
+from simpul.lab.data_backup import DataBackupLab, LabServer, LabSkpd
 from simpul.providers.restic import Restic, ResticError, read_htpasswd
 from simpul.services.data_backup import SkpdCredentials, dinas_restic, ensure_repository
-from simpul.services.data_backup_lab import DataBackupLab, LabServer, LabSkpd
 from tests.data_backup.conftest import files, make_lab
 
 pytestmark = pytest.mark.slow

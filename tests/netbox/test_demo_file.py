@@ -10,6 +10,7 @@ import pytest
 
 from simpul.netbox import _make_demo
 from simpul.netbox.seed import SeedFile, load_demo, scaled_regency, validate_seed
+from simpul.settings import PROJECT_DIR as ROOT
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +126,63 @@ def test_mandiri_tik_skpd(demo: SeedFile) -> None:
     assert all(t.backup_policy for t in demo.tenants)
 
 
-def test_pusat_data_vms_belong_to_non_mandiri_skpd(demo: SeedFile) -> None:
+def test_pusat_data_vps_belong_to_non_mandiri_skpd(demo: SeedFile) -> None:
     mandiri = {t.slug for t in demo.tenants if t.skpd_mandiri_tik}
-    assert demo.clusters[0].name == "pusat-data-kvm" and demo.clusters[0].site == "pusat-data"
-    assert len(demo.virtual_machines) >= 5
-    for vm in demo.virtual_machines:
+    vps_cluster = next(c for c in demo.clusters if "pusat-data" in c.tags)
+    assert [c.name for c in demo.clusters if "pusat-data" in c.tags] == ["pusat-data-kvm"]
+    assert vps_cluster.site == "pusat-data" and vps_cluster.type == "libvirt"
+    vps = [vm for vm in demo.virtual_machines if vm.cluster == "pusat-data-kvm"]
+    assert len(vps) >= 5
+    prefix = next(p for p in demo.prefixes if p.role == "vps")
+    assert prefix.prefix == "10.40.0.0/24" and prefix.site == "pusat-data"
+    for vm in vps:
         assert vm.tenant and vm.tenant not in mandiri
         assert vm.name == f"vps-{vm.tenant}-01"
+        assert vm.image == "debian-12" and len(vm.ssh_keys) == 1
+        assert vm.ip and ipaddress.ip_interface(vm.ip) in ipaddress.ip_network(prefix.prefix)
+        assert str(ipaddress.ip_interface(vm.ip).ip) != "10.40.0.1", "the gateway is never a VPS"
+    # applying the demo boots at most one TCG guest: every other VPS is staged (defined, stopped)
+    running = [vm.name for vm in vps if vm.status in ("planned", "active")]
+    assert len(running) == 1 and all(vm.status == "staged" for vm in vps if vm.name not in running)
+
+
+def test_vps_quota_and_capacity_hold_the_demo(demo: SeedFile) -> None:
+    from simpul.core.vps import Capacity, Quota, Size, capacity_problems, quota_problems
+
+    cluster = next(c for c in demo.clusters if c.name == "pusat-data-kvm")
+    capacity = Capacity(
+        vcpus=cluster.vps_capacity_vcpus or 0,
+        memory_mb=cluster.vps_capacity_memory_mb or 0,
+        disk_gb=cluster.vps_capacity_disk_gb or 0,
+        cpu_ratio=cluster.vps_overcommit_cpu or 1.0,
+        memory_ratio=cluster.vps_overcommit_memory or 1.0,
+        disk_ratio=cluster.vps_overcommit_disk or 1.0,
+    )
+    vps = [vm for vm in demo.virtual_machines if vm.cluster == cluster.name]
+    sizes = [Size(int(vm.vcpus or 0), vm.memory_mb or 0, vm.disk_gb or 0) for vm in vps]
+    assert capacity_problems(capacity, sizes[1:], sizes[0]) == []
+    hosts = [d.name for d in demo.devices if d.cluster == cluster.name]
+    assert hosts == [f"kvm-pusat-data-0{i}" for i in range(1, 5)]
+    tenants = {t.slug: t for t in demo.tenants}
+    for vm, size in zip(vps, sizes, strict=True):
+        t = tenants[str(vm.tenant)]
+        quota = Quota(t.vps_quota_vms, t.vps_quota_vcpus, t.vps_quota_memory_mb, t.vps_quota_disk_gb)
+        assert quota_problems(quota, [], size) == [], vm.name
+    assert all(t.vps_quota_vms is None for t in demo.tenants if t.skpd_mandiri_tik)
+
+
+def test_skpd_servers_are_what_the_data_backup_lab_serves(demo: SeedFile) -> None:
+    from simpul.lab.data_backup import demo_estate
+
+    servers = {vm.name: vm for vm in demo.virtual_machines if vm.cluster != "pusat-data-kvm" and vm.tenant}
+    served = {s.name: s.skpd for skpd in demo_estate(rows=1, files=1) for s in skpd.servers}
+    assert {name: vm.tenant for name, vm in servers.items()} == served
+    policies = {t.slug: t.backup_policy for t in demo.tenants}
+    for vm in servers.values():
+        assert vm.role == "server" and "simpul-backup" in vm.tags and vm.status == "active"
+        assert (ROOT / "backup_policies" / f"{policies[str(vm.tenant)]}.yaml").is_file()
+    cluster = next(c for c in demo.clusters if c.name == next(iter(servers.values())).cluster)
+    assert "pusat-data" not in cluster.tags, "simpul vps never manages an SKPD's own servers"
 
 
 def test_management_addresses(demo: SeedFile) -> None:

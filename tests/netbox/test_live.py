@@ -60,7 +60,8 @@ def test_bootstrap_twice_changes_nothing_the_second_time(nb_cli: Any, nb: pynetb
     assert "napalm: ios" in ios.description
     context = nb.extras.config_contexts.get(name="simpul-platform-cisco_ios")
     assert context.data["simpul_platform"]["napalm_driver"] == "ios"
-    assert {t.slug for t in nb.extras.tags.all()} >= {"simpul", "jaringan-intra"}
+    assert {t.slug for t in nb.extras.tags.all()} >= {"simpul", "jaringan-intra", "simpul-backup"}
+    assert nb.ipam.roles.get(slug="vps") is not None
 
 
 def test_seed_demo_twice_creates_and_updates_nothing_the_second_time(seeded_twice: Any) -> None:
@@ -94,10 +95,39 @@ def test_demo_is_in_netbox(seeded_twice: Any, nb: pynetbox.api) -> None:
     for t in tenants:
         assert lans >= {t.slug}, t.slug
         assert any(site == t.slug for site, _ in vlans), t.slug
-    vms = list(nb.virtualization.virtual_machines.all())
+    vms = list(nb.virtualization.virtual_machines.filter(cluster="pusat-data-kvm"))
     assert len(vms) >= 5 and all(vm.tenant is not None for vm in vms)
     mandiri = {t.slug for t in tenants if t.custom_fields["skpd_mandiri_tik"]}
     assert 4 <= len(mandiri) <= 6 and not {vm.tenant.slug for vm in vms} & mandiri
+
+
+def test_pusat_data_as_simpul_vps_reads_it(seeded_twice: Any, netbox_url: str, netbox_token: str) -> None:
+    """The cluster, its capacity, the VPS prefix, quotas and each VPS's facts, read by simpul vps's own
+    NetBox layer: what `simpul vps list/apply` will see."""
+    from simpul.netbox import vps as nbvps
+    from simpul.netbox.client import connect, get_all
+    from simpul.settings import load_settings
+
+    api = connect(
+        load_settings(env={"NETBOX_URL": netbox_url, "NETBOX_TOKEN": netbox_token}, settings_file=False)
+    )
+    pd = nbvps.pusat_data(api)
+    assert (pd.cluster, pd.provider, pd.prefix) == ("pusat-data-kvm", "libvirt", "10.40.0.0/24")
+    assert pd.capacity is not None and pd.capacity.vcpus == 128 and pd.capacity.cpu_ratio == 4.0
+    specs = {s.name: s for s in nbvps.desired(api, pd)}
+    setwan = specs["vps-setwan-01"]
+    assert (setwan.status, setwan.image, setwan.ip, setwan.gateway) == (
+        "planned",
+        "debian-12",
+        "10.40.0.10/24",
+        "10.40.0.1",
+    )
+    assert setwan.ssh_keys and setwan.ssh_keys[0].startswith("ssh-ed25519 ")
+    assert sorted({s.status for s in specs.values()}) == ["planned", "staged"]
+    assert nbvps.skpd(api, "setwan").quota.vms == 2
+    assert nbvps.skpd(api, "disdik").quota.unset, "a Mandiri TIK SKPD has its own servers"
+    hosts = {d["name"] for d in get_all(api, "dcim/devices", [("cluster_id", str(pd.cluster_id))], "name")}
+    assert hosts == {f"kvm-pusat-data-0{i}" for i in range(1, 5)}
 
 
 def test_disdik_and_dinkes_as_the_lab_expects(seeded_twice: Any, nb: pynetbox.api) -> None:
