@@ -130,3 +130,27 @@ def test_an_svg_error_names_no_xml_namespace(simpul: Callable[..., Result]) -> N
     result = simpul("diagram", "check", BAD / "not-a-drawio-picture.svg")
     assert "{http" not in result.stderr
     assert ".drawio.svg" in result.stderr  # the hint says how to save a readable picture
+
+
+def test_every_problem_of_a_yaml_diagram_is_named_in_one_run(simpul: Callable[..., Result]) -> None:
+    result = simpul("diagram", "check", BAD / "many-problems.yaml")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    err = " ".join(result.stderr.split())
+    for where in (
+        "many-problems.yaml:2: date: cannot read date '2026-02-30'",
+        "many-problems.yaml:4: devices[0].mgmt_ip: not an IP address",
+        "many-problems.yaml:6: devices[2].name: duplicate hostname 'SW-DISDIK-01'",
+        "many-problems.yaml:9: links[0].b.device: link to unknown device 'sw-disdik-99'",
+        "many-problems.yaml:11: vlans[0].subnet: not a subnet",
+        "many-problems.yaml:12: vlans[1].vid: VLAN 30 declared twice",
+    ):
+        assert where in err
+    assert "unknown device 'rtr-disdik'" not in err  # a device with a bad address is still a device
+    schema = " ".join(simpul("diagram", "check", BAD / "schema-many.yaml").stderr.split())
+    assert "3 problems in the diagram" in schema
+    for where in (
+        "schema-many.yaml:4: devices[0].colour",
+        "schema-many.yaml:5: devices[1].name",
+        "schema-many.yaml:7: vlans[0].vid",
+    ):
+        assert where in schema

@@ -39,9 +39,9 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from simpul.core.diagram.common import parse_date, parse_ip, parse_subnet
-from simpul.core.diagram.report import DiagramResult, ParseReport, ReadItem
+from simpul.core.diagram.report import DiagramProblems, DiagramResult, ParseReport, ReadItem
 from simpul.core.topology import LinkEnd, TopoDevice, TopoLink, Topology, View, Vlan, device_key
-from simpul.core.validation import input_error_from_validation
+from simpul.core.validation import input_errors_from_validation
 from simpul.core.yaml_lines import LineIndex, field_path, load_yaml_with_lines
 from simpul.errors import InputError
 
@@ -121,15 +121,25 @@ _HINT = "see docs/diagrams.md for the YAML diagram format (schema: topology/sche
 
 
 def parse_yaml_diagram(text: str, *, source: str) -> DiagramResult:
-    """Read a YAML diagram; raise InputError naming file, line and field on the first problem."""
+    """Read a YAML diagram; every problem is raised at once, each naming file, line and field
+    (:class:`~simpul.core.diagram.report.DiagramProblems`; a single problem is raised as itself)."""
     data, lines = _load(text, source)
     read: list[ReadItem] = []
-    date = parse_date(str(data["date"]), source=source, line=lines.line(("date",)), field="date")
+    problems: list[InputError] = []
+    date = None
+    try:
+        date = parse_date(str(data["date"]), source=source, line=lines.line(("date",)), field="date")
+    except InputError as err:
+        problems.append(err)
     read.append(ReadItem(kind="skpd", ref=f"line {lines.line(('skpd',))}", summary=data["skpd"]))
-    read.append(ReadItem(kind="date", ref=f"line {lines.line(('date',))}", summary=date.isoformat()))
-    devices = _read_devices(data.get("devices", []), lines, source, read)
-    links = _read_links(data.get("links", []), {d.key() for d in devices}, lines, source, read)
-    vlans = _read_vlans(data.get("vlans", []), lines, source, read)
+    if date is not None:
+        read.append(ReadItem(kind="date", ref=f"line {lines.line(('date',))}", summary=date.isoformat()))
+    devices = _read_devices(data.get("devices", []), lines, source, read, problems)
+    known = {device_key(raw["name"]) for raw in data.get("devices", [])}  # a device with a bad fact too
+    links = _read_links(data.get("links", []), known, lines, source, read, problems)
+    vlans = _read_vlans(data.get("vlans", []), lines, source, read, problems)
+    if problems:
+        raise DiagramProblems.of(problems, source=source)
     topology = Topology(
         skpd=data["skpd"],
         date=date,
@@ -161,45 +171,66 @@ def _load(text: str, source: str) -> tuple[dict[str, Any], LineIndex]:
     validator = Draft202012Validator(DIAGRAM_SCHEMA, format_checker=FormatChecker())
     errors = list(validator.iter_errors(data))
     if errors:
-        raise input_error_from_validation(errors, source, lines, hint=_HINT)
+        raise DiagramProblems.of(
+            input_errors_from_validation(errors, source, lines, hint=_HINT), source=source
+        )
     return data, lines
 
 
-def _read_devices(raws: list[Any], lines: LineIndex, source: str, read: list[ReadItem]) -> list[TopoDevice]:
+def _read_devices(
+    raws: list[Any], lines: LineIndex, source: str, read: list[ReadItem], problems: list[InputError]
+) -> list[TopoDevice]:
     devices: list[TopoDevice] = []
     seen: dict[str, int] = {}  # device key -> line of its first entry
     for i, raw in enumerate(raws):
-        line = lines.line(("devices", i))
-        name = raw["name"].strip()
-        key = device_key(name)
-        if key in seen:
-            raise InputError(
-                f"duplicate hostname {name!r} (first at line {seen[key]})",
-                source=source,
-                line=lines.line(("devices", i, "name")),
-                field=f"devices[{i}].name",
-                hint="hostnames are compared case-insensitively; give each device one entry",
-            )
-        seen[key] = line or 0
-        ip = raw.get("mgmt_ip")
-        device = TopoDevice(
-            name=name,
-            role=raw.get("role"),
-            model=raw.get("model"),
-            platform=raw.get("platform"),
-            mgmt_ip=None
-            if ip is None
-            else parse_ip(
-                ip, source=source, line=lines.line(("devices", i, "mgmt_ip")), field=f"devices[{i}].mgmt_ip"
-            ),
-        )
+        try:
+            device = _read_device(i, raw, seen, lines, source)
+        except InputError as err:
+            problems.append(err)
+            continue
         devices.append(device)
-        read.append(ReadItem(kind="device", ref=f"line {line}", summary=describe_device(device)))
+        read.append(
+            ReadItem(kind="device", ref=f"line {lines.line(('devices', i))}", summary=describe_device(device))
+        )
     return devices
 
 
+def _read_device(
+    i: int, raw: dict[str, Any], seen: dict[str, int], lines: LineIndex, source: str
+) -> TopoDevice:
+    line = lines.line(("devices", i))
+    name = raw["name"].strip()
+    key = device_key(name)
+    if key in seen:
+        raise InputError(
+            f"duplicate hostname {name!r} (first at line {seen[key]})",
+            source=source,
+            line=lines.line(("devices", i, "name")),
+            field=f"devices[{i}].name",
+            hint="hostnames are compared case-insensitively; give each device one entry",
+        )
+    seen[key] = line or 0
+    ip = raw.get("mgmt_ip")
+    return TopoDevice(
+        name=name,
+        role=raw.get("role"),
+        model=raw.get("model"),
+        platform=raw.get("platform"),
+        mgmt_ip=None
+        if ip is None
+        else parse_ip(
+            ip, source=source, line=lines.line(("devices", i, "mgmt_ip")), field=f"devices[{i}].mgmt_ip"
+        ),
+    )
+
+
 def _read_links(
-    raws: list[Any], known: set[str], lines: LineIndex, source: str, read: list[ReadItem]
+    raws: list[Any],
+    known: set[str],
+    lines: LineIndex,
+    source: str,
+    read: list[ReadItem],
+    problems: list[InputError],
 ) -> list[TopoLink]:
     links: list[TopoLink] = []
     for i, raw in enumerate(raws):
@@ -207,15 +238,20 @@ def _read_links(
         for side in ("a", "b"):
             end = raw[side]
             if device_key(end["device"]) not in known:
-                raise InputError(
-                    f"link to unknown device {end['device']!r}",
-                    source=source,
-                    line=lines.line(("links", i, side, "device")),
-                    field=f"links[{i}].{side}.device",
-                    hint="declare the device under devices: or fix the name",
+                problems.append(
+                    InputError(
+                        f"link to unknown device {end['device']!r}",
+                        source=source,
+                        line=lines.line(("links", i, side, "device")),
+                        field=f"links[{i}].{side}.device",
+                        hint="declare the device under devices: or fix the name",
+                    )
                 )
+                continue
             port = str(end.get("port", "")).strip() or None
             ends.append(LinkEnd(device=end["device"].strip(), port=port))
+        if len(ends) != 2:
+            continue
         link = TopoLink(a=ends[0], b=ends[1])
         links.append(link)
         read.append(
@@ -224,34 +260,46 @@ def _read_links(
     return links
 
 
-def _read_vlans(raws: list[Any], lines: LineIndex, source: str, read: list[ReadItem]) -> list[Vlan]:
+def _read_vlans(
+    raws: list[Any], lines: LineIndex, source: str, read: list[ReadItem], problems: list[InputError]
+) -> list[Vlan]:
     vlans: list[Vlan] = []
     vids: dict[int, int] = {}  # vid -> line of its first entry
     for i, raw in enumerate(raws):
-        line = lines.line(("vlans", i))
-        vid = int(raw["vid"])
-        if vid in vids:
-            raise InputError(
-                f"VLAN {vid} declared twice (first at line {vids[vid]})",
-                source=source,
-                line=lines.line(("vlans", i, "vid")),
-                field=f"vlans[{i}].vid",
-                hint="give each VLAN one entry",
-            )
-        vids[vid] = line or 0
-        subnet = raw.get("subnet")
-        vlan = Vlan(
-            vid=vid,
-            name=raw.get("name"),
-            subnet=None
-            if subnet is None
-            else parse_subnet(
-                subnet, source=source, line=lines.line(("vlans", i, "subnet")), field=f"vlans[{i}].subnet"
-            ),
-        )
+        try:
+            vlan = _read_vlan(i, raw, vids, lines, source)
+        except InputError as err:
+            problems.append(err)
+            continue
         vlans.append(vlan)
-        read.append(ReadItem(kind="vlan", ref=f"line {line}", summary=describe_vlan(vlan)))
+        read.append(
+            ReadItem(kind="vlan", ref=f"line {lines.line(('vlans', i))}", summary=describe_vlan(vlan))
+        )
     return vlans
+
+
+def _read_vlan(i: int, raw: dict[str, Any], vids: dict[int, int], lines: LineIndex, source: str) -> Vlan:
+    line = lines.line(("vlans", i))
+    vid = int(raw["vid"])
+    if vid in vids:
+        raise InputError(
+            f"VLAN {vid} declared twice (first at line {vids[vid]})",
+            source=source,
+            line=lines.line(("vlans", i, "vid")),
+            field=f"vlans[{i}].vid",
+            hint="give each VLAN one entry",
+        )
+    vids[vid] = line or 0
+    subnet = raw.get("subnet")
+    return Vlan(
+        vid=vid,
+        name=raw.get("name"),
+        subnet=None
+        if subnet is None
+        else parse_subnet(
+            subnet, source=source, line=lines.line(("vlans", i, "subnet")), field=f"vlans[{i}].subnet"
+        ),
+    )
 
 
 def describe_device(device: TopoDevice) -> str:
