@@ -23,6 +23,7 @@ Examples:
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -126,13 +127,21 @@ def match_labels(icons: dict[str, Box], texts: dict[str, Box], labelled: dict[st
     >>> match_labels({"r": Box(0, 0, 50, 50)}, {"t": Box(0, 52, 50, 20)}, {"x": Box(0, 74, 50, 50)})
     LabelMatch(pairs={}, ambiguous_icons={}, ambiguous_texts={})
     """
-    near_icon: dict[str, dict[str, tuple[float, float]]] = {}
-    for icon_id, icon in icons.items():
-        near_icon[icon_id] = {t: _score(icon, box) for t, box in texts.items() if _may_name(icon, box)}
-    shapes = {**labelled, **icons}
-    near_text: dict[str, dict[str, tuple[float, float]]] = {}
-    for text_id, box in texts.items():
-        near_text[text_id] = {s: _score(shape, box) for s, shape in shapes.items() if _may_name(shape, box)}
+    near_icon: dict[str, dict[str, tuple[float, float]]] = {icon_id: {} for icon_id in icons}
+    near_text: dict[str, dict[str, tuple[float, float]]] = {text_id: {} for text_id in texts}
+    by_x = sorted(texts, key=lambda t: texts[t].x)
+    xs = [texts[t].x for t in by_x]
+    widest = max((b.w for b in texts.values()), default=0.0)
+    for shape_id, shape in {**labelled, **icons}.items():
+        # only the texts whose left edge can lie within reach: a page of hundreds of devices stays fast
+        lo = bisect.bisect_left(xs, shape.x - reach(shape) - widest)
+        hi = bisect.bisect_right(xs, shape.x + shape.w + reach(shape))
+        for text_id in by_x[lo:hi]:
+            if _may_name(shape, texts[text_id]):
+                score = _score(shape, texts[text_id])
+                near_text[text_id][shape_id] = score
+                if shape_id in icons:
+                    near_icon[shape_id][text_id] = score
     pairs: dict[str, str] = {}
     ambiguous_icons: dict[str, list[str]] = {}
     ambiguous_texts: dict[str, list[str]] = {}
