@@ -80,7 +80,7 @@ def test_a_public_template_without_names_is_not_an_empty_success(simpul: Callabl
     assert result.exit_code == 1
     (warning,) = json.loads(result.stdout)["warnings"]
     assert "only 0 of 32 lines read as links" in warning
-    assert "line to an unlabelled shape" in warning
+    assert "line to a device icon without a name" in warning
 
 
 def test_pictures_are_read_from_the_cli(simpul: Callable[..., Result]) -> None:

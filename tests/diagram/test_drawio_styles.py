@@ -184,3 +184,32 @@ def test_placeholders_are_filled_from_the_cell_data_as_drawio_does() -> None:
     (sw, raw) = result.topology.devices
     assert (sw.name, sw.mgmt_ip, sw.role) == ("sw-x", "10.20.9.2", "access-switch")
     assert raw.name == "%name%"  # placeholders="1" is not set: draw.io shows the text as typed
+
+
+def test_a_name_touching_two_icons_names_the_one_it_covers_best() -> None:
+    result = read(
+        vertex("a", "", SWITCH, 190, 360),
+        vertex("ta", "sw-tu", "text;html=1;", 180, 390, 70, 20),  # over the lower part of a
+        vertex("b", "", "shape=mxgraph.cisco.servers.fileserver;", 320, 360),
+        vertex("tb", "srv-file", "text;html=1;", 231, 375, 80, 20),  # left of b, touching a's edge
+        edge("e", "a", "b"),
+    )
+    assert [d.name for d in result.topology.devices] == ["sw-tu", "srv-file"]
+    assert len(result.topology.links) == 1 and not result.report.warnings
+
+
+def test_a_wired_icon_left_without_a_name_is_a_warning() -> None:
+    result = read(
+        vertex("r", "rtr-x", ROUTER, 0, 0),
+        vertex("s1", "sw-x-01", SWITCH, 200, 0),
+        vertex("s2", "sw-x-02", SWITCH, 400, 0),
+        vertex("i", "", SWITCH, 600, 0),
+        edge("e1", "r", "s1"),
+        edge("e2", "s1", "s2"),
+        edge("e3", "s2", "i"),
+    )
+    assert len(result.topology.links) == 2  # two of three lines: no "fewer than half" warning
+    (warning,) = result.report.warnings
+    assert warning.startswith(
+        "1 device icon(s) with lines but no name, left out with their lines: cells i (switch)"
+    )

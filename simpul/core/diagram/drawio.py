@@ -379,6 +379,7 @@ class _Merged:
     lines: int = 0  # lines that should be links: not callouts, not lines to a cloud or a note
     lines_read: int = 0  # of those, read as links (a link drawn again counts)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why) of the others
+    unnamed: list[str] = field(default_factory=list)  # device icons with lines but no name
 
 
 def _container_reason(cell: _Cell, has_children: bool) -> str | None:
@@ -446,9 +447,16 @@ def parse_drawio(text: str, *, source: str) -> DiagramResult:
 
 
 def _warnings(merged: _Merged) -> tuple[str, ...]:
-    """A diagram whose lines mostly did not read as links gives a wrong picture: say so."""
+    """A diagram whose lines mostly did not read as links, or with a device icon left without a name,
+    gives a wrong picture: say so."""
     if not merged.lines or merged.lines_read * 2 >= merged.lines:
-        return ()
+        if not merged.unnamed:
+            return ()
+        return (
+            f"{len(merged.unnamed)} device icon(s) with lines but no name, left out with their lines: "
+            f"cells {', '.join(merged.unnamed[:6])}{' ...' if len(merged.unnamed) > 6 else ''}. Type each "
+            "name into the icon's label, or put a text on or next to it (nearer to it than to any other)",
+        )
     why = Counter(reason for _, reason in merged.skipped)
     where = (
         "cells " + ", ".join(w for w, _ in merged.skipped[:6]) + (" ..." if len(merged.skipped) > 6 else "")
@@ -500,6 +508,11 @@ def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged
         else:
             _sort_vertex(reader, page, cell, cell.id in vertex_parents, cell.id in attached, shapes, found)
     _by_geometry(reader, page, shapes, found)
+    merged.unnamed += [
+        f"{c.id} ({shape_kind(c.style) or 'shape'})"
+        for c in shapes.by_id.values()
+        if c.id in attached and shapes.not_device.get(c.id) == "a device icon without a name"
+    ]
     for cell in found.devices + found.icons:
         try:
             _read_vertex(reader, page, cell, shapes, merged, found.label_of.get(cell.id))
@@ -652,7 +665,7 @@ def _by_geometry(reader: _Reader, page: _Page, shapes: _PageShapes, found: _Sort
     found.notes = [c for c in found.notes if c.id not in used]
     for cell in found.icons:
         if cell.id not in found.label_of:
-            shapes.not_device[cell.id] = "an unlabelled shape"
+            shapes.not_device[cell.id] = "a device icon without a name"
             if cell.id not in match.ambiguous_icons:
                 reader.ignore(page, cell, "device icon without a name (no label, no text on or next to it)")
     found.icons = [c for c in found.icons if c.id in found.label_of]

@@ -120,9 +120,11 @@ class LabelMatch:
 
 
 def match_labels(icons: dict[str, Box], texts: dict[str, Box], labelled: dict[str, Box]) -> LabelMatch:
-    """Pair unlabelled icons with the texts next to them (mutually nearest, no ties).
+    """Pair unlabelled icons with the texts next to them, nearest pairs first, refusing ties.
 
-    ``labelled``: devices that already carry their name; a text nearest to one of them labels no icon.
+    A text already taken by a nearer icon is out of the running (a name over one icon and touching its
+    neighbour names the one it covers best). ``labelled``: devices that already carry their name; a
+    text nearest to one of them is a note about it and labels no icon.
 
     >>> match_labels({"r": Box(0, 0, 50, 50)}, {"t": Box(0, 52, 50, 20)}, {"x": Box(0, 74, 50, 50)})
     LabelMatch(pairs={}, ambiguous_icons={}, ambiguous_texts={})
@@ -142,22 +144,41 @@ def match_labels(icons: dict[str, Box], texts: dict[str, Box], labelled: dict[st
                 near_text[text_id][shape_id] = score
                 if shape_id in icons:
                     near_icon[shape_id][text_id] = score
+    # a text nearest to a device that carries its own name is a note about it: it names no icon
+    notes = {t for t, sc in near_text.items() if sc and min(sc, key=lambda k: sc[k]) in labelled}
+    candidates = sorted(
+        (score, icon_id, text_id)
+        for icon_id, scores in near_icon.items()
+        for text_id, score in scores.items()
+        if text_id not in notes
+    )
     pairs: dict[str, str] = {}
     ambiguous_icons: dict[str, list[str]] = {}
     ambiguous_texts: dict[str, list[str]] = {}
-    text_choice: dict[str, str | None] = {}
-    for text_id, scores in near_text.items():
-        best, tied = _nearest(scores)
-        text_choice[text_id] = best
-        tied_icons = [t for t in tied if t in icons]
-        if best is None and len(tied_icons) == 2:  # near three or more: a caption, not a name
-            ambiguous_texts[text_id] = tied_icons
-    for icon_id, scores in near_icon.items():
-        best, tied = _nearest(scores)
-        if best is None and tied:
-            ambiguous_icons[icon_id] = tied
-        elif best is not None and text_choice.get(best) == icon_id:
-            pairs[icon_id] = best
+    spent: set[str] = set()  # texts that named an icon, or name none (ambiguous, captions)
+    for score, icon_id, text_id in candidates:  # nearest pairs first
+        if icon_id in pairs or icon_id in ambiguous_icons or text_id in spent:
+            continue
+        rival_icons = [
+            i
+            for i, sc in near_text[text_id].items()
+            if i != icon_id and i in icons and i not in pairs and not _clearly_nearer(score, sc)
+        ]
+        if rival_icons:  # as near to another free icon: ambiguous; to three or more: a caption
+            if len(rival_icons) == 1:
+                ambiguous_texts[text_id] = sorted([icon_id, *rival_icons])
+            spent.add(text_id)
+            continue
+        rival_texts = [
+            t
+            for t, sc in near_icon[icon_id].items()
+            if t != text_id and t not in spent and t not in notes and not _clearly_nearer(score, sc)
+        ]
+        if rival_texts:
+            ambiguous_icons[icon_id] = sorted([text_id, *rival_texts])
+            continue
+        pairs[icon_id] = text_id
+        spent.add(text_id)
     return LabelMatch(pairs=pairs, ambiguous_icons=ambiguous_icons, ambiguous_texts=ambiguous_texts)
 
 
