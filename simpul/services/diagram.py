@@ -78,8 +78,9 @@ def load_snapshot(path: Path) -> Snapshot:
 
 
 def find_diagram(topology_dir: Path, slug: str) -> Path | None:
-    """``<slug>.yaml`` (or ``.yml``), else ``<slug>.drawio``, in the topology directory."""
-    for suffix in (".yaml", ".yml", ".drawio"):
+    """``<slug>.yaml`` (or ``.yml``), else ``<slug>.drawio`` (or a ``.drawio.svg`` / ``.drawio.png``
+    picture holding the diagram), in the topology directory."""
+    for suffix in (".yaml", ".yml", ".drawio", ".drawio.svg", ".drawio.png"):
         path = topology_dir / f"{slug}{suffix}"
         if path.is_file():
             return path
@@ -109,7 +110,7 @@ def load_diagrams(topology_dir: Path, slugs: list[str]) -> dict[str, Topology]:
                 f"the diagram says SKPD {topology.skpd!r} but its file name says {slug!r}",
                 source=str(path),
                 field="skpd",
-                hint=f"name the file {topology.skpd}{path.suffix} or fix the SKPD in it",
+                hint=f"name the file {topology.skpd}{path.name[len(slug) :]} or fix the SKPD in it",
             )
         diagrams[slug] = topology.model_copy(update={"skpd": slug})
     return diagrams

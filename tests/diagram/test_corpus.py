@@ -97,3 +97,14 @@ def test_lan_diff_takes_a_png_on_either_side(simpul: Callable[..., Result]) -> N
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert result.stdout.count('"kind": "missing_link"') == 1
+
+
+def test_a_picture_in_the_topology_directory_is_an_skpd_diagram(tmp_path: Path) -> None:
+    from simpul.services.diagram import find_diagram, load_diagrams
+
+    (tmp_path / "setda.drawio.png").write_bytes((CORPUS / "setda-placeholders.drawio.png").read_bytes())
+    (tmp_path / "bappeda.drawio.svg").write_text((CORPUS / "bappeda-images.drawio.svg").read_text())
+    assert find_diagram(tmp_path, "setda") == tmp_path / "setda.drawio.png"
+    diagrams = load_diagrams(tmp_path, ["setda", "bappeda", "dinkes"])
+    assert sorted(diagrams) == ["bappeda", "setda"]
+    assert len(diagrams["setda"].devices) == 6
