@@ -1,8 +1,7 @@
 """Sharding devices into queue jobs (simpul.scale): pure, so the sizes can be reasoned about.
 
-A job is a batch of devices one worker runs concurrently (Nornir threads). Batches are small
-enough that every worker gets several (a fast worker takes more; one lost worker loses little)
-and large enough that the ~10 ms a job costs RQ stays small next to a device session.
+A job is a batch of devices one worker runs concurrently (one thread per device). RQ's own cost
+(~10 ms a job) is small next to one device session, so batches are sized for concurrency.
 """
 
 from __future__ import annotations
@@ -10,20 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def batch_size(devices: int, workers: int, *, per_worker: int = 4, largest: int = 50) -> int:
-    """Devices per job: about ``per_worker`` jobs per live worker, at most ``largest``, at least 1.
+def batch_size(devices: int, workers: int, *, largest: int = 50) -> int:
+    """Devices per job: an even share per live worker, at most ``largest`` (the threads one worker
+    runs at once: ``SIMPUL_WORKERS``), at least 1.
+
+    A worker runs one job at a time with one thread per device, so the batch is the worker's
+    concurrency: while devices are slow to answer (a latency-bound run) the work spreads over every
+    worker at the highest concurrency each allows. Results stream back per device, so a large batch
+    does not make a lost worker costly: only its unfinished devices run again.
 
     >>> batch_size(500, 4)
-    32
-    >>> batch_size(5000, 4)
     50
+    >>> batch_size(100, 4)
+    25
     >>> batch_size(3, 2)
-    1
+    2
     >>> batch_size(0, 0)
     1
     """
-    jobs = max(1, workers) * per_worker
-    return max(1, min(largest, -(-devices // jobs)))
+    return max(1, min(largest, -(-devices // max(1, workers))))
 
 
 def shard(names: Sequence[str], size: int) -> list[tuple[str, ...]]:

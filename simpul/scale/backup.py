@@ -61,6 +61,7 @@ class QueueOptions:
     job_timeout: int = 900  # RQ's limit per batch; per-device timeouts bound a device long before
     read_timeout: float | None = None  # per command (default: the worker's)
     poll: float = 0.05
+    batch: int = 50  # most devices per job: one worker's concurrency (its threads)
 
 
 @dataclass
@@ -200,7 +201,7 @@ def gather(
     run = _Run(conn=conn, options=options, hosts={h.name: h for h in hosts}, rules=rules)
     live = require_workers(conn, options, url)
     try:
-        for names in shard(list(run.hosts), batch_size(len(hosts), len(live))):
+        for names in shard(list(run.hosts), batch_size(len(hosts), len(live), largest=options.batch)):
             run.enqueue(names, 1)
         last_live = time.monotonic()
         while run.pending:
