@@ -213,3 +213,17 @@ def test_a_wired_icon_left_without_a_name_is_a_warning() -> None:
     assert warning.startswith(
         "1 device icon(s) with lines but no name, left out with their lines: cells i (switch)"
     )
+
+
+def test_a_line_to_a_group_of_one_device_is_a_line_to_the_device() -> None:
+    result = read(
+        vertex("g1", "", "group", 100, 100, 80, 80),
+        vertex("i1", "", ROUTER, 15, 0, parent="g1"),
+        vertex("t1", "rtr-x", "text;html=1;", 0, 55, 80, 20, parent="g1"),
+        vertex("g2", "", "group", 400, 100, 80, 80),
+        vertex("i2", "", SWITCH, 15, 0, parent="g2"),
+        vertex("t2", "sw-x", "text;html=1;", 0, 55, 80, 20, parent="g2"),
+        edge("e1", "g1", "g2", "ether2 - ether1"),
+    )
+    (link,) = result.topology.links
+    assert (link.a, link.b) == (LinkEnd(device="rtr-x", port="ether2"), LinkEnd(device="sw-x", port="ether1"))

@@ -520,9 +520,24 @@ def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged
             reader.problems.append(err)
     for cell in found.notes:
         _read_note(reader, page, cell, cell.lines(), merged)
+    _groups_of_one(shapes)
     for cell in shapes.by_id.values():
         if cell.edge:
             _read_edge(reader, page, cell, shapes, edge_children.get(cell.id, []), merged)
+
+
+def _groups_of_one(shapes: _PageShapes) -> None:
+    """A line attached to a group (or container) holding exactly one device, e.g. an icon grouped
+    with its name, is attached to that device."""
+    held: dict[str, set[str]] = {}
+    for cell_id, name in shapes.device_of.items():
+        parent = shapes.by_id.get(shapes.by_id[cell_id].parent or "")
+        while parent is not None and parent.vertex:
+            held.setdefault(parent.id, set()).add(name)
+            parent = shapes.by_id.get(parent.parent or "")
+    for group_id, names in held.items():
+        if len(names) == 1 and group_id not in shapes.device_of:
+            shapes.device_of[group_id] = next(iter(names))
 
 
 def _cells_by_id(reader: _Reader, page: _Page, cells: list[_Cell]) -> dict[str, _Cell]:
