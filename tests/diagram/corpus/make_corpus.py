@@ -407,10 +407,21 @@ def style_icons_text(lan: Lan) -> list[str]:
 def style_hand_placed(lan: Lan) -> list[str]:
     """Unlabelled icons 130 px apart, each name typed where its author liked: under, over, left or
     right, a few pixels off, sometimes over the icon; a page title across the top; ports near ends."""
-    pos = {name: (60 + (x - 120) * 130 // 220, 100 + (y - 120) * 130 // 180) for name, (x, y) in positions(lan).items()}
+    pos = {
+        name: (60 + (x - 120) * 130 // 220, 100 + (y - 120) * 130 // 180)
+        for name, (x, y) in positions(lan).items()
+    }
     ids = {d.name: f"h{i}" for i, d in enumerate(lan.devices, 1)}
     sides = ["below", "right", "above", "over", "left", "below"]
-    body = [cell("title", f"Topologi Jaringan {lan.skpd.upper()}", "text;html=1;fontSize=20;", geo=vgeo(40, 20, 700, 40), vertex="1")]
+    body = [
+        cell(
+            "title",
+            f"Topologi Jaringan {lan.skpd.upper()}",
+            "text;html=1;fontSize=20;",
+            geo=vgeo(40, 20, 700, 40),
+            vertex="1",
+        )
+    ]
     for n, d in enumerate(lan.devices):
         x, y = pos[d.name]
         body.append(cell(ids[d.name], "", CISCO[d.kind] + ICON, geo=vgeo(x, y, SIZE, SIZE), vertex="1"))
@@ -424,7 +435,9 @@ def style_hand_placed(lan: Lan) -> list[str]:
         }[side]
         body.append(cell(f"n{ids[d.name]}", html.escape(d.name), "text;html=1;", geo=vgeo(*box), vertex="1"))
     for i, (a, pa, b, pb) in enumerate(lan.links, 1):
-        body.append(cell(f"e{i}", "", "endArrow=none;html=1;", geo=EGEO, edge="1", source=ids[a], target=ids[b]))
+        body.append(
+            cell(f"e{i}", "", "endArrow=none;html=1;", geo=EGEO, edge="1", source=ids[a], target=ids[b])
+        )
         body.append(end_label(f"e{i}s", f"e{i}", pa, -0.6))
         body.append(end_label(f"e{i}t", f"e{i}", pb, 0.6))
     return [*body, note(lan)]
@@ -772,8 +785,18 @@ CORPUS: list[tuple[str, Lan, str, Callable[[Lan], str | bytes]]] = [
     ),
     ("setda-moved-gcp.drawio", changed_setda(), "gcp", lambda lan: mxfile([page("LAN", style_gcp(lan))])),
     ("setda-unglued.drawio", SETDA, "unglued lines", lambda lan: mxfile([page("LAN", style_unglued(lan))])),
-    ("setda-hand-placed.drawio", SETDA, "hand-placed names", lambda lan: mxfile([page("LAN", style_hand_placed(lan))])),
-    ("disdik-2027-hand-placed.drawio", changed_disdik(), "hand-placed names", lambda lan: mxfile([page("LAN", style_hand_placed(lan))], compressed=True)),
+    (
+        "setda-hand-placed.drawio",
+        SETDA,
+        "hand-placed names",
+        lambda lan: mxfile([page("LAN", style_hand_placed(lan))]),
+    ),
+    (
+        "disdik-2027-hand-placed.drawio",
+        changed_disdik(),
+        "hand-placed names",
+        lambda lan: mxfile([page("LAN", style_hand_placed(lan))], compressed=True),
+    ),
 ]
 
 # Pairs for `lan diff` (expected side, actual side) and the findings a reader of both pictures expects:
