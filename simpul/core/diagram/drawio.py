@@ -46,7 +46,7 @@ import html
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
@@ -57,7 +57,7 @@ from defusedxml.ElementTree import fromstring
 from simpul.core.diagram.common import parse_date, parse_ip, parse_subnet
 from simpul.core.diagram.drawio_write import topology_to_drawio
 from simpul.core.diagram.embedded import svg_mxfile
-from simpul.core.diagram.layout import Box, areas, match_labels
+from simpul.core.diagram.layout import Box, along, areas, match_labels
 from simpul.core.diagram.report import DiagramProblems, DiagramResult, Ignored, ParseReport, ReadItem
 from simpul.core.diagram.shapes import CLOUD, is_device_kind, shape_kind
 from simpul.core.diagram.yaml_diagram import describe_device, describe_link, describe_vlan
@@ -177,6 +177,7 @@ class _Cell:
     box: Box | None  # own geometry, relative to the parent vertex (if any)
     attrs: dict[str, str] = field(default_factory=dict)
     placeholders: bool = False
+    placed: bool = False  # a free label placed on an edge near one end (read as that end's port)
 
     @property
     def is_html(self) -> bool:
@@ -507,6 +508,7 @@ def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged
             edge_children.setdefault(cell.parent or "", []).append(cell)
         else:
             _sort_vertex(reader, page, cell, cell.id in vertex_parents, cell.id in attached, shapes, found)
+    _port_badges(reader, page, shapes, found, attached, edge_children)
     _by_geometry(reader, page, shapes, found)
     merged.unnamed += [
         f"{c.id} ({shape_kind(c.style) or 'shape'})"
@@ -524,6 +526,60 @@ def _read_page(reader: _Reader, page: _Page, cells: list[_Cell], merged: _Merged
     for cell in shapes.by_id.values():
         if cell.edge:
             _read_edge(reader, page, cell, shapes, edge_children.get(cell.id, []), merged)
+
+
+def _terminal(box: Box, style: dict[str, str], end: str) -> tuple[float, float]:
+    """Where a line leaves a shape: its ``exitX``/``exitY`` (``entryX``/``entryY``) point, else the centre."""
+    fx, fy = _float(style.get(f"{end}X")), _float(style.get(f"{end}Y"))
+    return (box.x + (0.5 if fx is None else fx) * box.w, box.y + (0.5 if fy is None else fy) * box.h)
+
+
+def _port_badges(
+    reader: _Reader,
+    page: _Page,
+    shapes: _PageShapes,
+    found: _Sorted,
+    attached: set[str],
+    edge_children: dict[str, list[_Cell]],
+) -> None:
+    """Small one-line labels attached to nothing but placed on a line near one of its ends (what
+    clab2drawio draws for ports) are that end's port, not devices."""
+    lines = [
+        (
+            e.id,
+            _terminal(shapes.absolute[e.source], e.style, "exit"),
+            _terminal(shapes.absolute[e.target], e.style, "entry"),
+        )
+        for e in shapes.by_id.values()
+        if e.edge and e.source in shapes.absolute and e.target in shapes.absolute
+    ]
+    if not lines:
+        return
+    kept = []
+    for cell in found.devices:
+        box = shapes.absolute.get(cell.id)
+        if cell.id in attached or box is None or max(box.w, box.h) > 60 or len(cell.lines()) != 1:
+            kept.append(cell)
+            continue
+        centre = (box.x + box.w / 2, box.y + box.h / 2)
+        hits = []
+        for edge_id, a, b in lines:
+            distance, t = along(centre, a, b)
+            if distance <= max(box.w, box.h) / 2 + 6 and not 0.4 <= t <= 0.6:
+                hits.append((distance, edge_id, t))
+        hits.sort()
+        if not hits:
+            kept.append(cell)
+            continue
+        # near where lines meet, the one it sits on is clearly nearer than the others
+        if len(hits) > 1 and hits[0][0] * 2 + 1 > hits[1][0]:
+            shapes.not_device[cell.id] = "a port label"
+            reader.ignore(page, cell, "port label where lines meet: cannot tell which line it belongs to")
+            continue
+        _, edge_id, t = hits[0]
+        edge_children.setdefault(edge_id, []).append(replace(cell, x=-0.5 if t < 0.5 else 0.5, placed=True))
+        shapes.not_device[cell.id] = "a port label"
+    found.devices = kept
 
 
 def _groups_of_one(shapes: _PageShapes) -> None:
@@ -1028,7 +1084,8 @@ class _Ports:
         if not text:
             return
         if child.x is not None and child.x != 0:
-            self.offer("source" if child.x < 0 else "target", text, "child labels")
+            how = "labels placed on the line" if child.placed else "child labels"
+            self.offer("source" if child.x < 0 else "target", text, how)
             return
         both = _PORTS.match(text)
         if both:  # "ether2 - ether1" written on a label in the middle of the line

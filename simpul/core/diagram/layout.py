@@ -182,6 +182,22 @@ def match_labels(icons: dict[str, Box], texts: dict[str, Box], labelled: dict[st
     return LabelMatch(pairs=pairs, ambiguous_icons=ambiguous_icons, ambiguous_texts=ambiguous_texts)
 
 
+Point = tuple[float, float]
+
+
+def along(point: Point, a: Point, b: Point) -> tuple[float, float]:
+    """(distance of ``point`` from the segment a-b, its position along it: 0 at a, 1 at b).
+
+    >>> along((5, 1), (0, 0), (10, 0))
+    (1.0, 0.5)
+    """
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else ((point[0] - a[0]) * dx + (point[1] - a[1]) * dy) / length2
+    t = min(1.0, max(0.0, t))
+    return math.hypot(point[0] - (a[0] + t * dx), point[1] - (a[1] + t * dy)), t
+
+
 def areas(boxes: dict[str, Box]) -> dict[str, str]:
     """Shapes that hold another shape entirely (buildings, floors, VLAN areas): id -> one id inside.
 
