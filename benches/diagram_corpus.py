@@ -43,7 +43,9 @@ def _ports(topology: Topology) -> set[tuple[str, str | None]]:
 def _expected_sets(exp: dict[str, Any]) -> tuple[set[str], set[tuple[str, str]], set[tuple[str, str | None]]]:
     devices = {device_key(n) for n in exp["devices"]}
     links = {tuple(sorted((device_key(a), device_key(b)))) for a, _, b, _ in exp["links"]}
-    ports = {(device_key(d), port_key(p)) for a, pa, b, pb in exp["links"] for d, p in ((a, pa), (b, pb))}
+    ports = {
+        (device_key(d), port_key(p)) for a, pa, b, pb in exp["links"] for d, p in ((a, pa), (b, pb)) if p
+    }
     return devices, links, ports  # type: ignore[return-value]
 
 

@@ -848,6 +848,8 @@ PAIRS = [
             ["vlan_mismatch", "VLAN 31 Disdik-Tamu 10.20.31.0/24"],
         ],
     ),
+    ("clab2drawio-dci.drawio", "clab2drawio-dci-mod.drawio", []),
+    ("clab2drawio-anysec.drawio", "clab2drawio-anysec-mod.drawio", []),
     (
         "setda-placeholders.drawio.png",
         "setda-moved-gcp.drawio",
@@ -883,6 +885,46 @@ PUBLIC: dict[str, dict[str, Any]] = {
 }
 
 
+# clab2drawio outputs (srl-labs/clab-io-draw, MIT, see clab2drawio/README.md): what each must read
+# comes from the containerlab topology it was drawn from; ports drawn on top of each other where two
+# lines meet a device cannot be attributed, and are expected unknown.
+CLAB = {
+    "br01": (),
+    "clos01": (),
+    "hori": (("vswitch-1", "eth2"), ("vswitch-1", "eth3")),
+    "st": (),
+    "sros4": (),
+    "dci": (("p1", "eth5"), ("p1", "eth6")),
+    "dci-mod": (),  # the same lab laid out by graph-level labels
+    "anysec": (),
+    "anysec-mod": (("ce6", "eth6"),),
+}
+
+
+def clab_expected(name: str, unknown: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    import yaml
+
+    topo = yaml.safe_load((HERE / "clab2drawio" / f"{name}.clab.yml").read_text())["topology"]
+    links = []
+    for link in topo.get("links", []):
+        (a, pa), (b, pb) = (end.split(":", 1) for end in link["endpoints"])
+        if a == b:
+            continue  # a loop on one node: a line from a device to itself is no LAN link
+        pa = None if (a, pa) in unknown else pa
+        pb = None if (b, pb) in unknown else pb
+        links.append([a, pa, b, pb])
+    return {
+        "style": "clab2drawio output (port badges on the lines)",
+        "origin": f"srl-labs/clab-io-draw lab-examples/{name}.clab.drawio at commit "
+        "06d2a22582e082545661ea73633d5aef1e6d5832 (MIT); expected from its .clab.yml",
+        "skpd": None,
+        "devices": sorted({end for a, _, b, _ in links for end in (a, b)}),
+        "links": sorted(links, key=lambda x: [str(v) for v in x]),
+        "vlans": [],
+        "warnings": 0,
+    }
+
+
 def main() -> None:
     for name, lan, style, write in CORPUS:
         data = write(lan)
@@ -894,6 +936,9 @@ def main() -> None:
         links = style != "unglued lines"
         exp = expected(lan, style, links=links, warnings=0 if links else 1)
         (HERE / f"{name}.expected.json").write_text(json.dumps(exp, indent=2) + "\n")
+    for name, unknown in CLAB.items():
+        exp = clab_expected(name, unknown)
+        (HERE / f"clab2drawio-{name}.drawio.expected.json").write_text(json.dumps(exp, indent=2) + "\n")
     for name, exp in PUBLIC.items():
         (HERE / f"{name}.expected.json").write_text(json.dumps(exp, indent=2) + "\n")
     (HERE / "pairs.json").write_text(json.dumps([list(p) for p in PAIRS], indent=2) + "\n")
