@@ -13,7 +13,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from simpul.cli._common import console, emit_json, err_console, handles_errors, settings, write_crash_file
+from simpul.cli._common import (
+    console,
+    emit_json,
+    err_console,
+    handles_errors,
+    quiet_nornir,
+    settings,
+    write_crash_file,
+)
 
 if TYPE_CHECKING:
     from simpul.core.nightly import StageOutcome
@@ -50,6 +58,7 @@ def nightly_command(
     """Back up, audit, check and report everything; record history. Exit 1: findings or failures."""
     from simpul.services.nightly import NightlyRequest, run_nightly
 
+    quiet_nornir()  # each failed device is listed with its reason; no Nornir tracebacks under a timer
     progress = _progress if sys.stderr.isatty() else None
     request = NightlyRequest(report, tuple(only), obligations, topology_dir, progress)
     result = run_nightly(settings(), request)
