@@ -11,7 +11,9 @@ Conventions (docs/diagrams.md has the long form):
 - shapes are classified by meaning (:mod:`simpul.core.diagram.shapes`): clouds are outside networks;
 - an edge between two device vertices is a link; its ports come from ``port_a``/``port_b``
   properties ("Edit Data"), else the edge label ``PORT_A - PORT_B`` (source end first), else two child
-  labels of the edge (relative x < 0 is the source end, x > 0 the target end);
+  labels of the edge (relative x < 0 is the source end, x > 0 the target end; any non-zero
+  ``relative``), else small labels placed on the line near an end (clab2drawio); a line to a group
+  holding one device is a line to that device;
 - a text-only vertex (style ``text;``) is a note: ``VLAN 10 Keuangan 192.168.10.0/24`` lines declare
   VLANs, ``SKPD: disdik`` the SKPD, ``Tanggal: 2026-06-15`` (or ``Date:``) the submission date;
 - compressed pages (raw deflate + base64 + URL-encoding) are inflated; all pages are merged;
