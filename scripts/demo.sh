@@ -3,8 +3,10 @@
 # first config backup and a compliance check against the intended configs, plant a LAN drift
 # scenario, a hand-made config change and an NTP drift, back up again (only the changed devices are
 # committed, and a diff shows), check compliance again and show the push that would fix it (dry run),
-# audit every SKPD LAN against its submitted diagram, and print where the report is. Everything
-# runs on this machine (127.0.0.1 and the lab's own network namespaces).
+# audit every SKPD LAN against its submitted diagram, and print where the report is; then the Pusat
+# Data: the demo's VPS in NetBox next to the lab's libvirtd and the plan to create them (dry run: no
+# guest ever boots in the demo), the SKPD data backups run now, a restore drill and the supervision
+# table. Everything runs on this machine (127.0.0.1 and the lab's own network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-undocumented-switch}
@@ -31,4 +33,17 @@ echo "== auditing every SKPD LAN against its submitted diagram"
 report=${SIMPUL_REPORT_DIR:-$PWD/reports/$(date +%Y-%m-%d)}
 # the audit prints where the report is
 $simpul lan audit --report "$report" --fail-on high || true
+echo "== VPS in the Pusat Data (Pasal 14 ayat 8): what NetBox asks for, next to the lab's hypervisor"
+$simpul vps list || true
+echo "== the plan that would make the hypervisor hold it (dry run: nothing is defined, nothing boots)"
+$simpul vps apply || true
+echo "== SKPD data backups to the Pusat Data (Pasal 16 ayat 1): every SKPD server's agent runs now"
+$simpul backup data run --commit || true
+echo "== restore drills: the latest backups restored, files proved, each database dump loaded and queried"
+$simpul backup data drill || true
+echo "== supervision (Pasal 16 ayat 2): every SKPD against its backup policy"
+$simpul backup data status || true
+# ---------------------------------------------------------------------------------------------
+# NIGHTLY: the nightly engineer's two `simpul nightly` runs go here (added by the lead).
+# ---------------------------------------------------------------------------------------------
 echo "demo done in $((SECONDS - t0)) s; the lab keeps running (simpul lab down stops it)"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import typer
 from rich.text import Text
 
@@ -49,9 +52,17 @@ def lab_up(
     scale: int = typer.Option(0, "--scale", help="also start N synthetic devices (benchmarks)"),
     netns: bool = typer.Option(None, "--netns/--no-netns", help="Linux namespaces (default: when root)"),
     no_drift: bool = typer.Option(False, "--no-drift", help="clear planted drift first"),
+    libvirt: bool = typer.Option(
+        None, "--libvirt/--no-libvirt", help="the lab's libvirtd for simpul vps (default: when root)"
+    ),
+    vps: bool = typer.Option(False, "--vps", help="also build the VPS image if missing (once, ~2 min)"),
+    data_backup: bool = typer.Option(
+        True, "--data-backup/--no-data-backup", help="the Pusat Data backup target and SKPD servers"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """NetBox seeded with the demo regency, its devices, and (as root) the Linux SKPD edges."""
+    """NetBox seeded with the demo regency, its devices, (as root) the Linux SKPD edges and the
+    lab's libvirtd, and the data-backup lab."""
     lab = _whole_lab()
     extra = None
     if scale:
@@ -59,7 +70,15 @@ def lab_up(
         from simpul.lab.devices.synthetic import synthetic_lab
 
         extra = synthetic_lab(scale, lab_secrets(lab.paths.root)["password"], lab.device_base_port + 2000)
-    result = lab.up(netns=netns, extra_devices=extra, no_drift=no_drift)
+    want_libvirt = (os.geteuid() == 0) if libvirt is None else libvirt
+    result = lab.up(
+        netns=netns,
+        extra_devices=extra,
+        no_drift=no_drift,
+        libvirt=want_libvirt or vps,
+        vps_image=vps,
+        data_backup=data_backup,
+    )
     if as_json:
         emit_json(result)
         return
@@ -74,7 +93,24 @@ def lab_up(
     _print_skipped([(item["name"], item["reason"]) for item in result["skipped"]])
     if result["drift"]:
         console.print(f"drift planted: {', '.join(result['drift'])}")
+    _print_pusat_data(result["libvirt"], result["data_backup"])
     console.print(f'ready in {result["seconds"]} s. Use it from a shell: eval "$(simpul lab env)"')
+
+
+def _print_pusat_data(libvirt: dict[str, Any] | None, backups: dict[str, Any] | None) -> None:
+    """The lab's libvirtd (simpul vps) and data-backup lab (simpul backup data), one line each."""
+    if libvirt is not None:
+        image = libvirt["image"] or "not built (simpul lab up --vps builds it, once, ~2 min)"
+        state = f"{len(libvirt['domains'])} domains" if libvirt["running"] else "down"
+        console.print(f"libvirt: {state}; VPS image: {image}", markup=False, highlight=False)
+    if backups is not None:
+        servers = ", ".join(backups.get("servers", []))
+        state = (
+            f"Pusat Data target on {backups.get('target')}, SKPD servers {servers}"
+            if backups.get("running")
+            else "down"
+        )
+        console.print(f"data backup: {state}", markup=False, highlight=False)
 
 
 @app.command("down")
@@ -108,6 +144,7 @@ def lab_status(as_json: bool = typer.Option(False, "--json")) -> None:
         )
         ns = status["netns"]
         console.print("netns  : " + ("down" if not ns else f"{len(ns['edges'])} edges, {ns['memory_mb']} MB"))
+        _print_pusat_data(status["libvirt"], status["data_backup"] or {"running": False})
         console.print("drift  : " + (", ".join(status["drift"]) or "none"))
     running = status["netbox"]["running"]
     raise typer.Exit(0 if running else 1)

@@ -197,7 +197,8 @@ class DataBackupLab:
             keys_dir=str(pd / "keys"),
             reports_dir=str(pd / "reports"),
             cache_dir=str(pd / "cache"),
-            scratch_dir=str(self.root / "scratch"),
+            # no scratch_dir: drills restore under /var/tmp (removed after each drill). Under a deep lab
+            # directory the scratch PostgreSQL's socket path would pass the kernel's 107-byte limit.
         )
 
     def secrets(self) -> list[str]:

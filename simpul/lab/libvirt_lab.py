@@ -110,6 +110,7 @@ class LibvirtLab:
         if self.running():
             return self.uri
         self._check_tools()
+        self._clean_stale()
         for sub in MOUNTS:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.disks.mkdir(parents=True, exist_ok=True)
@@ -145,6 +146,44 @@ class LibvirtLab:
             f"the lab's libvirtd did not answer in {timeout:.0f} s; see {self.root}/log/libvirtd.log"
         )
 
+    def _clean_stale(self) -> None:
+        """What a killed lab left: a virtlogd without its libvirtd, pid files of dead daemons, the
+        socket. (Its QEMU processes, if any, are re-attached by the new libvirtd from its state.)"""
+        for pidfile in (self.libvirtd_pid, self.virtlogd_pid):
+            pid = read_pid(pidfile)
+            if pid and pid_alive(pid) and _cmdline_has(pid, "virtlogd"):
+                _terminate(pid)  # its libvirtd is gone: a new pair is started
+            pidfile.unlink(missing_ok=True)
+        self.socket.unlink(missing_ok=True)
+
+    def status(self) -> dict[str, object]:
+        """Running, where it listens, its domains (name -> state), whether the VPS image is built."""
+        image = self.images / f"{IMAGE}.qcow2"
+        return {
+            "running": self.running(),
+            "uri": self.uri,
+            "domains": self.domains() if self.running() else {},
+            "image": str(image) if self._image_ready(image, self.images / f"{IMAGE}.json") else None,
+        }
+
+    def domains(self) -> dict[str, str]:
+        """name -> running / shut off, as this lab's libvirtd holds them."""
+        try:
+            import libvirt
+        except ImportError:
+            return {}
+        try:
+            conn = libvirt.open(self.uri)
+        except libvirt.libvirtError:
+            return {}
+        try:
+            return {
+                d.name(): "running" if d.isActive() else "shut off"
+                for d in sorted(conn.listAllDomains(), key=lambda d: d.name())
+            }
+        finally:
+            conn.close()
+
     def _answers(self) -> bool:
         proc = subprocess.run(
             ["virsh", "-c", self.uri, "version"], capture_output=True, check=False, timeout=60
@@ -176,7 +215,15 @@ class LibvirtLab:
                 _terminate(pid)
             pidfile.unlink(missing_ok=True)
         self.socket.unlink(missing_ok=True)
+        self._kill_orphan_guests()
         return was
+
+    def _kill_orphan_guests(self) -> None:
+        """QEMU processes of this lab whose libvirtd died (their disks are under the lab root)."""
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit() and _cmdline_has(int(proc.name), "qemu-system", str(self.root) + "/"):
+                log.warning("stopping QEMU %s left by a lab libvirtd that is gone", proc.name)
+                _terminate(int(proc.name))
 
     def destroy_domains(self, prefix: str = "") -> list[str]:
         """Destroy and undefine the domains whose name starts with ``prefix`` (all by default)."""
@@ -296,6 +343,14 @@ def _run(argv: list[str], timeout: float = 600) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
     if proc.returncode != 0:
         raise LabError(f"{argv[0]} failed: {(proc.stderr or proc.stdout).strip()[-800:]}")
+
+
+def _cmdline_has(pid: int, *needles: str) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return all(n in cmdline for n in needles)
 
 
 def _terminate(pid: int, timeout: float = 10) -> None:

@@ -1,7 +1,11 @@
 """``simpul lab up``: NetBox, the demo regency, and the devices built from it, as one lab.
 
 The lab is NetBox (``netbox_lab``) + simulated SSH devices (``devices``, fakenos) + Linux namespaces
-for every linux device: the SKPD edges and the Pusat Data servers (``netns``, root only). Every
+for every linux device: the SKPD edges and the Pusat Data servers (``netns``, root only); and, when
+asked (``simpul lab up`` asks, the test fixtures do not), the Pusat Data's services: a libvirtd of
+the lab's own for ``simpul vps`` (``libvirt_lab``, root only; the VPS image is built only on demand)
+and the data-backup lab for ``simpul backup data`` (``data_backup``: the backup target and the SKPD
+servers with their databases). Those two start side by side with NetBox. Every
 simulated device listens on 127.0.0.1 on its own port; the lab writes two small files so that simpul
 and Ansible reach them with no hand edits, and never reach a device at its NetBox address:
 
@@ -30,6 +34,8 @@ import yaml
 
 from simpul.errors import LabError
 from simpul.lab.build import build_device_lab, fetch_regency, lab_secrets
+from simpul.lab.data_backup import LabDataBackup
+from simpul.lab.libvirt_lab import LibvirtLab
 from simpul.lab.netbox_lab import NetBoxLab, Ports, Progress
 from simpul.lab.spec import DeviceLab
 from simpul.settings import PROJECT_DIR, Settings
@@ -75,6 +81,13 @@ def _write_private(path: Path, text: str) -> None:
     tmp.write_text(text)
     tmp.chmod(0o600)
     tmp.replace(path)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
 
 
 def _ips_by_interface(data: dict[str, list[dict[str, Any]]]) -> dict[int, list[str]]:
@@ -309,16 +322,20 @@ class Lab:
 
         The seeded database is cached next to the migrated one (``seeded-<key>.dump``, see
         ``seed_key``): a new lab restores it in about a second instead of loading the regency
-        through the API.
+        through the API. The lab remembers the key its ``seeded`` point was made with
+        (``seeded.key``): when the demo regency or the code that seeds it changed since, the
+        current one replaces the lab's NetBox (a lab made before the key was kept counts as changed).
         """
         from simpul.netbox.bootstrap import bootstrap
         from simpul.netbox.client import connect
         from simpul.netbox.seed import load_demo, seed_regency
 
+        key = seed_key()
+        key_file = self.netbox.root / "seeded.key"  # the reset point belongs to this NetBox
         snapshots = self.netbox.status().get("snapshots")
-        if isinstance(snapshots, list) and "seeded" in snapshots:
+        if isinstance(snapshots, list) and "seeded" in snapshots and _read_text(key_file) == key:
             return False
-        cached = self.netbox.cache / f"seeded-{seed_key()}.dump"
+        cached = self.netbox.cache / f"seeded-{key}.dump"
         if cached.exists():
             self.netbox.restore_db(cached)
         else:
@@ -328,6 +345,7 @@ class Lab:
             seed_regency(api, load_demo())
             self.netbox.dump_db(cached)
         self.netbox.snapshot("seeded")
+        _write_private(key_file, key)
         return True
 
     def _nb_settings(self) -> Settings:
@@ -359,17 +377,54 @@ class Lab:
         return lab
 
     def up(
-        self, *, netns: bool | None = None, extra_devices: DeviceLab | None = None, no_drift: bool = False
+        self,
+        *,
+        netns: bool | None = None,
+        extra_devices: DeviceLab | None = None,
+        no_drift: bool = False,
+        libvirt: bool = False,
+        vps_image: bool = False,
+        data_backup: bool = False,
     ) -> dict[str, Any]:
-        """NetBox (seeded) + devices (+ namespaces when root), the two started side by side.
+        """NetBox (seeded) + devices (+ namespaces when root), the two started side by side; with
+        ``libvirt``/``data_backup`` also the lab libvirtd (``vps_image``: and the VPS image, built
+        once per machine) and the data-backup lab, both started while NetBox boots.
 
         Idempotent: what already runs as asked is kept. ``no_drift`` first clears planted drift.
         """
-        from simpul.lab.devices import start_devices
-
         t0 = time.monotonic()
         if no_drift and self.planted():
             _write_private(self.paths.drift, json.dumps([]))
+        with ThreadPoolExecutor(max_workers=2) as side:
+            libvirt_future = side.submit(self.libvirt_up, vps_image) if libvirt else None
+            backup_future = side.submit(self.data_backup.up) if data_backup else None
+            result = self._up_network(netns, extra_devices)
+            result["libvirt"] = libvirt_future.result() if libvirt_future is not None else None
+            result["data_backup"] = backup_future.result() if backup_future is not None else None
+        result["seconds"] = round(time.monotonic() - t0, 2)
+        return result
+
+    @property
+    def libvirt(self) -> LibvirtLab:
+        """The lab's libvirtd, under ``<lab dir>/libvirt`` (where ``simpul vps`` looks by default)."""
+        return LibvirtLab(self.paths.root / "libvirt", Path(self.settings.cache_dir))
+
+    @property
+    def data_backup(self) -> LabDataBackup:
+        return LabDataBackup(self.settings, self.paths.root / "data-backup")
+
+    def libvirt_up(self, image: bool = False) -> dict[str, Any]:
+        """The lab's libvirtd (a killed run's daemon, socket and pid files are cleaned first); the
+        VPS image only when asked: building it takes minutes, once per machine."""
+        lab = self.libvirt
+        lab.up()
+        if image:
+            lab.ensure_image()
+        return lab.status()
+
+    def _up_network(self, netns: bool | None, extra_devices: DeviceLab | None) -> dict[str, Any]:
+        from simpul.lab.devices import start_devices
+
         nb = self.netbox.up()
         seeded_now = self.ensure_seeded()
         lab, skipped, data = self.device_spec()
@@ -401,7 +456,6 @@ class Lab:
             "netns": sorted(in_netns) if netns_status is not None else None,
             "netns_note": None if want_netns else self._linux_reason(netns),
             "drift": self.planted(),
-            "seconds": round(time.monotonic() - t0, 2),
         }
 
     def _netns_up(self, netns_lab: Any) -> Any:
@@ -492,7 +546,7 @@ class Lab:
     def down(self) -> dict[str, bool]:
         from simpul.lab.devices import devices_status, stop_devices
 
-        result = {"devices": False, "netns": False, "netbox": False}
+        result = {"devices": False, "netns": False, "libvirt": False, "data_backup": False, "netbox": False}
         if self.paths.devices.exists() and devices_status(self.paths.devices).running:
             stop_devices(self.paths.devices)
             result["devices"] = True
@@ -500,6 +554,10 @@ class Lab:
             from simpul.lab.netns import netns_down
 
             result["netns"] = bool(netns_down(self.paths.netns))
+        if (self.paths.root / "libvirt").exists():
+            result["libvirt"] = self.libvirt.down()
+        if (self.paths.root / "data-backup").exists():
+            result["data_backup"] = self.data_backup.down()
         result["netbox"] = self.netbox.down()
         return result
 
@@ -528,6 +586,8 @@ class Lab:
                 "startup_seconds": ns.startup_seconds,
                 "memory_mb": round(ns.pss_kib / 1024, 1),
             },
+            "libvirt": self.libvirt.status(),
+            "data_backup": self.data_backup.status(),
             "drift": self.planted(),
         }
 
@@ -538,6 +598,11 @@ class Lab:
             lines.append(f"export SIMPUL_LAB_DIR={self.paths.root}")
         if os.environ.get("SIMPUL_LAB_NETNS_PREFIX"):
             lines.append(f"export SIMPUL_LAB_NETNS_PREFIX={self.netns_prefix}")
+        if self.libvirt.running():
+            lines.append(f"export SIMPUL_LIBVIRT_URI='{self.libvirt.uri}'")
+        backups = self.data_backup
+        if backups.running():
+            lines.append(f"export SIMPUL_DATA_BACKUP_TARGET={backups.target_path}")
         if creds:
             lines += [
                 "export SIMPUL_DEVICE_USERNAME=admin",
