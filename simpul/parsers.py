@@ -1,11 +1,14 @@
 """Parsers for the show commands ``simpul lan collect`` runs: device text in, plain JSON-able data out.
 
-Where ntc-templates (shipped with netmiko) already parses a command, it is used; the rest (RouterOS
-``/interface print`` and ``/interface vlan print``, Linux ``ip -j`` and ``lldpcli -f json0``) are
-parsed here. Every parser is a pure function of the text (the TextFSM templates are package data),
-and the collect steps of the platform table (``simpul.devices.platforms``) say which command each
-one reads: ``tests/lan/parsers/<platform>/<step>/<case>/`` holds real device output (``input.txt``)
-and the expected result (``expected.json``), discovered automatically.
+Where ntc-templates (shipped with netmiko) already parses a command of a stable format, it is used
+(IOS, EOS); RouterOS tables and ``print detail`` are read here by their own header and ``key=value``
+pairs (RouterOS 6 and 7 alike: a template breaks on each new flag or column), as are Linux ``ip -j``
+and lldpd's JSON (both ``-f json0`` and ``-f json``). Every parser is a pure function of the text
+(the TextFSM templates are package data), and the collect steps of the platform table
+(``simpul.devices.platforms``) say which command each one reads:
+``tests/lan/parsers/<platform>/<step>/<case>/`` holds real device output (``input.txt``; public
+outputs name their source and licence in ``SOURCE``) and the expected result (``expected.json``),
+discovered automatically.
 
 Shapes (lists of dicts, keys always present):
 
@@ -605,6 +608,29 @@ def _ipv4(value: str | None) -> str | None:
         return str(ipaddress.IPv4Address((value or "").strip()))
     except ValueError:
         return None
+
+
+_ROS_PROTOCOLS = ("cdp", "lldp", "mndp")
+
+
+def parse_mikrotik_discovery_settings(text: str) -> dict[str, bool]:
+    """``/ip neighbor discovery-settings print``: which neighbour protocols run (RouterOS 6.41+).
+
+    ``discover-interface-list: none`` turns discovery off on every port; ``protocol`` (RouterOS 7)
+    lists the protocols that run; without it (RouterOS 6) CDP, LLDP and MNDP all run.
+
+    >>> parse_mikrotik_discovery_settings("  discover-interface-list: LAN\\n  protocol: lldp,mndp")
+    {'cdp': False, 'lldp': True, 'mndp': True}
+    >>> parse_mikrotik_discovery_settings("  discover-interface-list: none\\n  protocol: cdp,lldp,mndp")
+    {'cdp': False, 'lldp': False, 'mndp': False}
+    """
+    _reject_error(text, "/ip neighbor discovery-settings print")
+    fields = dict(re.findall(r"^\s*([\w-]+):\s*(.*?)\s*$", strip_ros_prompt(text), re.M))
+    if "discover-interface-list" not in fields:
+        raise ParseError("`/ip neighbor discovery-settings print`: no discover-interface-list: line")
+    running = set(fields.get("protocol", ",".join(_ROS_PROTOCOLS)).split(","))
+    on = fields["discover-interface-list"] != "none"
+    return {protocol: on and protocol in running for protocol in _ROS_PROTOCOLS}
 
 
 def parse_mikrotik_identity(text: str) -> Facts:

@@ -234,6 +234,13 @@ PLATFORMS: dict[str, PlatformSpec] = {
                     p.parse_mikrotik_neighbors,
                     "neighbors",
                 ),
+                CollectStep(
+                    "ip_neighbor_discovery_settings_print",
+                    "/ip neighbor discovery-settings print",
+                    p.parse_mikrotik_discovery_settings,
+                    "discovery",
+                    optional=True,  # RouterOS before 6.41 has no such menu: nothing said, not a failure
+                ),
             ),
             neighbour_protocol="mndp",
             bandwidth_target="routeros",

@@ -154,7 +154,8 @@ def _configure(lab: DeviceLab, name: str, lines: list[str]) -> None:
         "conn_timeout": 20,
     }
     with ConnectHandler(**params) as conn:
-        conn.enable()
+        if dev.platform == "cisco_ios":
+            conn.enable()
         conn.send_config_set(lines)
 
 
@@ -187,3 +188,23 @@ def test_ios_neighbours_say_their_protocol_and_discovery_off_is_a_finding(small_
         assert finding.message == "neighbour discovery off on sw-dinkes-01: its links could not be checked"
     finally:
         _configure(small_lab, "sw-dinkes-01", ["lldp run", "cdp run"])
+
+
+DISCOVERY = "/ip neighbor discovery-settings set"
+
+
+def test_mikrotik_discovery_settings_say_whether_neighbours_can_be_seen(small_lab: DeviceLab) -> None:
+    on = _collect_one(small_lab, "sw-disdik-01")
+    assert on.discovery == {"cdp": True, "lldp": True, "mndp": True} and not on.discovery_off
+    try:
+        _configure(
+            small_lab, "sw-disdik-01", ["/ip neighbor discovery-settings set discover-interface-list=none"]
+        )
+        off = _collect_one(small_lab, "sw-disdik-01")
+        assert off.discovery_off and off.neighbors == ()
+        snap = Snapshot(schema_version=1, skpd="disdik", collected_at=NOW, devices=(off,))
+        assert [f.actual for f in discovery_off_findings(snap)] == ["cdp off, lldp off, mndp off"]
+    finally:
+        _configure(
+            small_lab, "sw-disdik-01", ["/ip neighbor discovery-settings set discover-interface-list=all"]
+        )

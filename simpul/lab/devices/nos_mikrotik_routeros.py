@@ -32,6 +32,9 @@ commands = {
     "/ip address print": _cmd(RouterOsState.cmd_ip_address_print, "IP addresses"),
     "/interface vlan print": _cmd(RouterOsState.cmd_interface_vlan_print, "VLAN interfaces"),
     "/ip neighbor print": _cmd(RouterOsState.cmd_ip_neighbor_print, "Neighbour discovery (LLDP/MNDP)"),
+    "/ip neighbor discovery-settings print": _cmd(
+        RouterOsState.cmd_ip_neighbor_discovery_settings_print, "Neighbour discovery settings"
+    ),
     "/system identity print": _cmd(RouterOsState.cmd_system_identity_print, "System identity"),
     "/system resource print": _cmd(RouterOsState.cmd_system_resource_print, "System resources"),
     "/system routerboard print": _cmd(RouterOsState.cmd_system_routerboard_print, "RouterBOARD"),

@@ -1463,8 +1463,32 @@ class RouterOsState(DeviceState):
             out.append(f"{n:<2}R {name:<17}1500  enabled  {vid:>7}  bridge")
         return "\n".join(out)
 
+    def discovery_settings(self) -> dict[str, str]:
+        """``/ip neighbor discovery-settings`` as configured (RouterOS 7 defaults where not set)."""
+        prefix = "/ip neighbor discovery-settings set "
+        line = next((x for x in self.running.extra if x.startswith(prefix)), None)
+        return {
+            "discover-interface-list": "all",
+            "protocol": "cdp,lldp,mndp",
+            **(parse_ros_args(line[len(prefix) :]) if line else {}),
+        }
+
+    def cmd_ip_neighbor_discovery_settings_print(
+        self, base_prompt: str, current_prompt: str, command: str
+    ) -> str:
+        settings = self.discovery_settings()
+        return "\n".join(
+            [
+                f"   discover-interface-list: {settings['discover-interface-list']}",
+                f"                  protocol: {settings['protocol']}",
+                "  lldp-med-net-policy-vlan: disabled",
+                "                      mode: tx-and-rx",
+            ]
+        )
+
     def cmd_ip_neighbor_print(self, base_prompt: str, current_prompt: str, command: str) -> str:
-        nbrs = self.neighbors()
+        # discovery on no interface: no neighbour is seen
+        nbrs = self.neighbors() if self.discovery_settings()["discover-interface-list"] != "none" else []
         if "detail" in command:
             out: list[str] = []
             for n, nbr in enumerate(nbrs):
