@@ -116,6 +116,8 @@ def _print_diff(result: lan.DiffResult) -> None:
         f"SKPD {result.skpd or '?'}",
         highlight=False,
     )
+    for warning in result.diagram_warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if findings:
         console.print(_findings_table(findings, f"{len(findings)} finding(s)"))
         by_sev = ", ".join(f"{n} {sev}" for sev, n in summary["by_severity"].items())

@@ -95,6 +95,9 @@ class DiffResult:
     fail_on: Severity | None
     findings: tuple[Finding, ...]
     three_way: ThreeWay | None = None
+    # what a diagram side read only in part (lines that are no links, unnamed icons): the picture the
+    # findings rest on is incomplete, so the diff is never a clean 0
+    diagram_warnings: tuple[str, ...] = ()
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -110,12 +113,14 @@ class DiffResult:
     @property
     def exit_code(self) -> int:
         threshold = self.fail_on
-        return 1 if threshold is not None and any(f.severity >= threshold for f in self.findings) else 0
+        failing = threshold is not None and any(f.severity >= threshold for f in self.findings)
+        return 1 if failing or self.diagram_warnings else 0
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "findings": [f.model_dump(mode="json") for f in self.findings],
             "summary": self.summary,
+            "diagram_warnings": list(self.diagram_warnings),
         }
         if self.three_way is not None:
             tw = self.three_way
@@ -142,13 +147,14 @@ def is_snapshot(path: Path, text: str) -> bool:
     return path.suffix.lower() == ".json" or text.lstrip("\ufeff \t\r\n").startswith("{")
 
 
-def load_against(path: Path) -> tuple[Topology, Snapshot | None]:
-    """The ``--against`` side: a snapshot (live view) or another diagram."""
+def load_against(path: Path) -> tuple[Topology, Snapshot | None, tuple[str, ...]]:
+    """The ``--against`` side: a snapshot (live view) or another diagram (with its warnings)."""
     text = read_text(path, "--against file")
     if is_snapshot(path, text):
         snapshot = parse_snapshot(text, source=str(path))
-        return snapshot_to_topology(snapshot, source=str(path)), snapshot
-    return parse_diagram(text, source=str(path)).topology, None
+        return snapshot_to_topology(snapshot, source=str(path)), snapshot, ()
+    result = parse_diagram(text, source=str(path))
+    return result.topology, None, tuple(result.report.warnings)
 
 
 def _netbox_view(settings: Settings, skpd: str | None) -> Topology:
@@ -165,8 +171,15 @@ def diff(settings: Settings, request: DiffRequest) -> DiffResult:
     """Diff a submitted diagram against a live snapshot or another diagram; no device is contacted
     (``settings`` are only read for the NetBox view)."""
     threshold = parse_fail_on(request.fail_on)
-    expected = load_diagram(request.diagram).topology
-    actual, snapshot = load_against(request.against)
+    submitted = load_diagram(request.diagram)
+    expected = submitted.topology
+    actual, snapshot, against_warnings = load_against(request.against)
+    warnings = tuple(  # one line per warning, even when both sides are the same file
+        dict.fromkeys(
+            [f"{request.diagram}: {w}" for w in submitted.report.warnings]
+            + [f"{request.against}: {w}" for w in against_warnings]
+        )
+    )
     if expected.skpd and actual.skpd and expected.skpd != actual.skpd:
         raise InputError(
             f"the diagram is for SKPD {expected.skpd!r} but {request.against} is for {actual.skpd!r}",
@@ -190,6 +203,7 @@ def diff(settings: Settings, request: DiffRequest) -> DiffResult:
         fail_on=threshold,
         findings=tuple(findings),
         three_way=tw,
+        diagram_warnings=warnings,
     )
 
 

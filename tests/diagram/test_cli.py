@@ -135,3 +135,18 @@ def test_lan_diff_netbox_view_side_by_side(
     assert data["three_way"]["pairs"]["diagram_vs_netbox"]["summary"]["by_kind"] == {"missing_device": 1}
     human = simpul("lan", "diff", "--diagram", DISDIK, "--against", DATA / "disdik-snapshot.json", "--netbox")
     assert "diagram / NetBox / live" in human.stdout
+
+
+def test_lan_diff_says_when_a_diagram_reads_only_in_part(simpul: Callable[..., Result]) -> None:
+    """Lines attached to nothing leave the picture incomplete: a diff with no finding is still exit 1,
+    naming the file and the skipped cells, never a clean 0 on a wrong picture."""
+    unglued = Path(__file__).parent / "corpus" / "setda-unglued.drawio"
+    result = simpul("lan", "diff", "--diagram", unglued, "--against", unglued, "--json", "--fail-on", "none")
+    assert result.exit_code == 1, result.output
+    warnings = json.loads(result.stdout)["diagram_warnings"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{unglued}: only 0 of 5 lines read as links")
+    assert "line1" in warnings[0]
+    clean = simpul("lan", "diff", "--diagram", DISDIK, "--against", DISDIK, "--json")
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout)["diagram_warnings"] == []
