@@ -439,6 +439,33 @@ CHECKS: Mapping[str, Check] = {
     "bandwidth.allocation": check_bandwidth,
 }
 NO_CHECK = _v(State.NOT_CHECKED, "no check yet", "belum ada pemeriksaan")
+#: The stage whose facts each check reads (``pusat_data.placement`` reads NetBox, read by every run).
+CHECK_STAGES: Mapping[str, str] = {
+    "vps.running": "vps",
+    "data_backup.rpo": "data_backup",
+    "data_backup.drill": "data_backup",
+    "data_backup.isolation": "data_backup",
+    "jaringan_intra.edge": "backup",
+    "intended.compliance": "intended",
+    "lan.inspected": "lan",
+    "lan.diagram_current": "lan",
+    "lan.no_unreported_change": "lan",
+    "bandwidth.allocation": "bandwidth",
+}
+
+
+def recorded(obligations: Sequence[Obligation], skipped: Iterable[str]) -> frozenset[str]:
+    """The obligations a run records: not those whose stage was left out on purpose (``--only``).
+
+    A stage that failed or lacked input still records ``not_checked``: that is what happened that
+    night. A partial run started by hand says nothing about the stages it did not ask for.
+
+    >>> obs = [Obligation("19.2", "P", "A", {}, "lan.inspected", {}), Obligation("x", "P", "A", {}, None, {})]
+    >>> sorted(recorded(obs, ["lan"])), sorted(recorded(obs, []))
+    (['x'], ['19.2', 'x'])
+    """
+    left_out = set(skipped)
+    return frozenset(o.id for o in obligations if CHECK_STAGES.get(o.check or "") not in left_out)
 
 
 def evaluate(obligations: Sequence[Obligation], facts: Facts) -> tuple[ObligationResult, ...]:
@@ -660,6 +687,7 @@ def summarise_history(
 
 __all__ = [
     "CHECKS",
+    "CHECK_STAGES",
     "STAGES",
     "BandwidthFacts",
     "DataBackupFacts",
@@ -676,6 +704,7 @@ __all__ = [
     "finding_rows",
     "latest_states",
     "obligation_rows",
+    "recorded",
     "run_exit_code",
     "summarise_history",
 ]

@@ -70,6 +70,7 @@ from simpul.core.nightly import (
     finding_rows,
     latest_states,
     obligation_rows,
+    recorded,
     run_exit_code,
     summarise_history,
 )
@@ -600,7 +601,10 @@ def _record(
     previous = latest_states(
         (e.subject, e.check, e.state, e.detail) for e in store.entries(check_prefix=FINDING_PREFIX)
     )
-    rows = obligation_rows(results) + finding_rows(run.findings, previous, checked)
+    kept = recorded(run.obligations, [s.name for s in stages if s.status == "skipped"])
+    rows = obligation_rows(r for r in results if r.obligation in kept) + finding_rows(
+        run.findings, previous, checked
+    )
     detail = {
         "stages": {s.name: s.as_json() for s in stages},
         "skpd_names": {s.slug: s.name for s in run.facts["skpds"]},
