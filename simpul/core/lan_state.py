@@ -44,6 +44,7 @@ from simpul.core.snapshot import (
     NeighbourProtocol,
     Snapshot,
     SnapshotDevice,
+    SnapshotDiscovery,
     SnapshotFacts,
     SnapshotInterface,
     SnapshotNeighbor,
@@ -161,7 +162,9 @@ def device_from_state(host: HostInfo, state: Mapping[str, Any]) -> SnapshotDevic
             for v in sorted(state.get("vlans", []), key=lambda v: int(v["vid"]))
         ),
         neighbors=_neighbours(state.get("neighbors", []), host.protocol),
-        discovery={p: bool(on) for p, on in (state.get("discovery") or {}).items() if p in _PROTOCOLS},
+        discovery=SnapshotDiscovery(
+            **{p: bool(on) for p, on in (state.get("discovery") or {}).items() if p in _PROTOCOLS}
+        ),
     )
 
 

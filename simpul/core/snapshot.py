@@ -104,6 +104,24 @@ class SnapshotNeighbor(_Frozen):
     protocol: NeighbourProtocol | None = None  # the protocol that found it
 
 
+class SnapshotDiscovery(_Frozen):
+    """What the device said about each neighbour protocol: true, it runs; false, it is off; null,
+    the device was not asked or cannot tell.
+
+    >>> SnapshotDiscovery(lldp=False, cdp=True).said()
+    {'lldp': False, 'cdp': True}
+    """
+
+    lldp: bool | None = None
+    cdp: bool | None = None
+    mndp: bool | None = None
+
+    def said(self) -> dict[str, bool]:
+        return {
+            k: v for k, v in (("lldp", self.lldp), ("cdp", self.cdp), ("mndp", self.mndp)) if v is not None
+        }
+
+
 class SnapshotDevice(_Frozen):
     name: str  # the NetBox device name
     platform: str | None = None
@@ -115,13 +133,13 @@ class SnapshotDevice(_Frozen):
     interfaces: tuple[SnapshotInterface, ...] = ()
     vlans: tuple[SnapshotVlan, ...] = ()
     neighbors: tuple[SnapshotNeighbor, ...] = ()
-    # what the device said about each neighbour protocol (true: it runs), where it can tell
-    discovery: dict[NeighbourProtocol, bool] = Field(default_factory=dict)
+    discovery: SnapshotDiscovery = SnapshotDiscovery()
 
     @property
     def discovery_off(self) -> bool:
         """True when the device answered and every neighbour protocol it reported on is off."""
-        return self.reachable and bool(self.discovery) and not any(self.discovery.values())
+        said = self.discovery.said()
+        return self.reachable and bool(said) and not any(said.values())
 
 
 class Snapshot(_Frozen):
@@ -323,6 +341,8 @@ def discovery_off_findings(snapshot: Snapshot) -> list[Finding]:
     >>> import datetime as dt
     >>> off = SnapshotDevice(name="sw-x-01", reachable=True, discovery={"lldp": False, "cdp": False})
     >>> cdp = SnapshotDevice(name="sw-x-02", reachable=True, discovery={"lldp": False, "cdp": True})
+    >>> hash(off) != hash(cdp)
+    True
     >>> snap = Snapshot(schema_version=1, skpd="x", collected_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     ...                 devices=(off, cdp))
     >>> [(f.code, f.device, f.actual) for f in discovery_off_findings(snap)]
@@ -334,7 +354,7 @@ def discovery_off_findings(snapshot: Snapshot) -> list[Finding]:
             severity=Severity.MEDIUM,
             device=d.name,
             expected="LLDP or CDP on",
-            actual=", ".join(f"{p} off" for p in sorted(d.discovery)),
+            actual=", ".join(f"{p} off" for p in sorted(d.discovery.said())),
             article="Pasal 19 ayat (2)",
             skpd=snapshot.skpd,
             message=f"neighbour discovery off on {d.name}: its links could not be checked",
@@ -349,6 +369,7 @@ __all__ = [
     "NeighbourProtocol",
     "Snapshot",
     "SnapshotDevice",
+    "SnapshotDiscovery",
     "SnapshotFacts",
     "SnapshotInterface",
     "SnapshotNeighbor",

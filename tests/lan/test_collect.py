@@ -170,12 +170,12 @@ def test_ios_neighbours_say_their_protocol_and_discovery_off_is_a_finding(small_
     """IOS as shipped (LLDP off, CDP on) still shows its links through CDP; with both off the device
     is a neighbour_discovery_off finding, not a device with no neighbours."""
     lldp = _collect_one(small_lab, "sw-dinkes-01")
-    assert lldp.discovery == {"lldp": True, "cdp": True}
+    assert lldp.discovery.said() == {"lldp": True, "cdp": True}
     assert [(n.remote_device, n.protocol) for n in lldp.neighbors] == [("rtr-dinkes", "lldp")]
     try:
         _configure(small_lab, "sw-dinkes-01", ["no lldp run"])
         cdp = _collect_one(small_lab, "sw-dinkes-01")
-        assert cdp.discovery == {"lldp": False, "cdp": True}
+        assert cdp.discovery.said() == {"lldp": False, "cdp": True}
         assert [(n.local_port, n.remote_device, n.remote_port, n.protocol) for n in cdp.neighbors] == [
             ("GigabitEthernet0/1", "rtr-dinkes", "GigabitEthernet0/1", "cdp")
         ]
@@ -195,7 +195,7 @@ DISCOVERY = "/ip neighbor discovery-settings set"
 
 def test_mikrotik_discovery_settings_say_whether_neighbours_can_be_seen(small_lab: DeviceLab) -> None:
     on = _collect_one(small_lab, "sw-disdik-01")
-    assert on.discovery == {"cdp": True, "lldp": True, "mndp": True} and not on.discovery_off
+    assert on.discovery.said() == {"cdp": True, "lldp": True, "mndp": True} and not on.discovery_off
     try:
         _configure(
             small_lab, "sw-disdik-01", ["/ip neighbor discovery-settings set discover-interface-list=none"]
