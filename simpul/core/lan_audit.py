@@ -41,14 +41,7 @@ from simpul.core.audit import SkpdAudit, UnreachableDevice, sort_findings
 from simpul.core.diff import diff_topologies
 from simpul.core.findings import Finding
 from simpul.core.regulatory import regulatory_findings
-from simpul.core.snapshot import (
-    Snapshot,
-    discovery_off_devices,
-    discovery_off_findings,
-    snapshot_to_topology,
-    unreachable_devices,
-    unreachable_findings,
-)
+from simpul.core.snapshot import Snapshot, silent_devices, snapshot_findings, snapshot_to_topology
 from simpul.core.topology import Topology
 
 
@@ -69,8 +62,8 @@ def audit_skpd(
     findings: list[Finding] = []
     silent: frozenset[str] = frozenset()
     if snapshot is not None:
-        silent = unreachable_devices(snapshot) | discovery_off_devices(snapshot)
-        findings += unreachable_findings(snapshot) + discovery_off_findings(snapshot)
+        silent = silent_devices(snapshot)
+        findings += snapshot_findings(snapshot)
     if diagram is not None and live is not None:
         findings += diff_topologies(diagram, live, skpd=slug, unreachable=silent)
     diagram_date = (diagram.date or netbox_diagram_date) if diagram is not None else None

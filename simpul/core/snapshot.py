@@ -364,6 +364,18 @@ def discovery_off_findings(snapshot: Snapshot) -> list[Finding]:
     ]
 
 
+def silent_devices(snapshot: Snapshot) -> frozenset[str]:
+    """Keys of the devices whose links cannot be known: they did not answer, or answered with
+    neighbour discovery off. A diff calls none of their links missing."""
+    return unreachable_devices(snapshot) | discovery_off_devices(snapshot)
+
+
+def snapshot_findings(snapshot: Snapshot) -> list[Finding]:
+    """What a snapshot itself tells the Dinas: OPS-001 per silent device, OPS-002 per device with
+    neighbour discovery off."""
+    return unreachable_findings(snapshot) + discovery_off_findings(snapshot)
+
+
 __all__ = [
     "SCHEMA_VERSION",
     "NeighbourProtocol",
@@ -378,6 +390,8 @@ __all__ = [
     "discovery_off_findings",
     "is_jaringan_intra",
     "parse_snapshot",
+    "silent_devices",
+    "snapshot_findings",
     "snapshot_json_schema",
     "snapshot_to_topology",
     "unreachable_devices",
