@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -78,7 +79,6 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the throwaway NetBox running")
     args = parser.parse_args()
 
-    from simpul.inventory import Filters, load_hosts
     from simpul.lab.netbox_lab import NetBoxLab, Ports, free_port, postgres_reachable_tempdir
     from simpul.netbox.client import connect
     from simpul.settings import load_settings
@@ -93,6 +93,12 @@ def main() -> None:
     env["NETBOX_API"] = env["NETBOX_URL"]
     env.pop("SIMPUL_INVENTORY_OVERRIDES", None)
     env["SIMPUL_SETTINGS"] = "/nonexistent/simpul-bench.toml"
+    if args.keep:  # for trying loaders against this NetBox by hand; the token stays in a 0600 file
+        env_file = lab_dir / "bench.env"
+        fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"NETBOX_URL={state.url}\nNETBOX_TOKEN={state.token}\n")
+        print(f"NetBox settings for manual runs: {env_file}")
     try:
         settings = load_settings(env=env, settings_file=False)
         api = connect(settings)
@@ -100,33 +106,38 @@ def main() -> None:
         lab.nbshell(ORM_SEED.replace("__N__", str(args.devices)))
         print(f"loaded {args.devices} devices through the ORM in {time.perf_counter() - t0:.1f} s")
 
-        inproc = []
-        for _ in range(args.runs):
-            t0 = time.perf_counter()
-            hosts = load_hosts(settings, Filters(), api=api)
-            inproc.append(time.perf_counter() - t0)
-        n = len(hosts)
-        cli, ans = [], []
-        for _ in range(args.runs):
-            elapsed, out = timed([str(BIN / "simpul"), "inventory", "--json"], env)
-            cli.append(elapsed)
-            assert len(json.loads(out)["hosts"]) == n
-            elapsed, out = timed(
-                [str(BIN / "ansible-inventory"), "-i", "inventory/netbox.yml", "--list"], env
-            )
-            ans.append(elapsed)
-            assert len(json.loads(out)["_meta"]["hostvars"]) == n
-        m_in, m_cli, m_ans = (statistics.median(x) for x in (inproc, cli, ans))
-        print(f"\n{n} devices, median of {args.runs} runs")
-        print(f"  simpul loader (in-process)       {m_in:7.2f} s  {n / m_in:8.0f} devices/s")
-        print(f"  simpul inventory --json (CLI)    {m_cli:7.2f} s  {n / m_cli:8.0f} devices/s")
-        print(f"  ansible-inventory + nb_inventory {m_ans:7.2f} s  {n / m_ans:8.0f} devices/s")
-        print(f"  ratio ansible / simpul CLI       {m_ans / m_cli:7.1f}x   (goal >= 5x)")
-        print(f"  ratio ansible / simpul loader    {m_ans / m_in:7.1f}x")
+        compare(args.runs, settings, api, env)
     finally:
         if not args.keep:
             lab.down()
             shutil.rmtree(lab.root.parent, ignore_errors=True)
+
+
+def compare(runs: int, settings: Any, api: Any, env: dict[str, str]) -> None:
+    """simpul's loader, ``simpul inventory --json`` and ``ansible-inventory``, medians of ``runs``."""
+    from simpul.inventory import Filters, load_hosts
+
+    inproc = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        hosts = load_hosts(settings, Filters(), api=api)
+        inproc.append(time.perf_counter() - t0)
+    n = len(hosts)
+    cli, ans = [], []
+    for _ in range(runs):
+        elapsed, out = timed([str(BIN / "simpul"), "inventory", "--json"], env)
+        cli.append(elapsed)
+        assert len(json.loads(out)["hosts"]) == n
+        elapsed, out = timed([str(BIN / "ansible-inventory"), "-i", "inventory/netbox.yml", "--list"], env)
+        ans.append(elapsed)
+        assert len(json.loads(out)["_meta"]["hostvars"]) == n
+    m_in, m_cli, m_ans = (statistics.median(x) for x in (inproc, cli, ans))
+    print(f"\n{n} devices, median of {runs} runs")
+    print(f"  simpul loader (in-process)       {m_in:7.2f} s  {n / m_in:8.0f} devices/s")
+    print(f"  simpul inventory --json (CLI)    {m_cli:7.2f} s  {n / m_cli:8.0f} devices/s")
+    print(f"  ansible-inventory + nb_inventory {m_ans:7.2f} s  {n / m_ans:8.0f} devices/s")
+    print(f"  ratio ansible / simpul CLI       {m_ans / m_cli:7.1f}x   (goal >= 5x)")
+    print(f"  ratio ansible / simpul loader    {m_ans / m_in:7.1f}x")
 
 
 if __name__ == "__main__":
