@@ -72,15 +72,12 @@ def start_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
 def run_with(
     count: int, url: str, env: dict[str, str], hosts: list[Any], tmp: Path, sim_pid: int
 ) -> dict[str, Any]:
-    from simpul.core.scrub import load_scrub_rules
-    from simpul.devices.platforms import scrub_families
     from simpul.scale.backup import QueueOptions, run_on_workers
     from simpul.scale.queue import connect, live_workers
     from simpul.store import GitStore
 
     path = ROOT / "backup_policies" / "config_scrub.yaml"
     text = path.read_text()
-    rules = load_scrub_rules(text, str(path), scrub_families())
     names = [f"bench-{count}-{i}" for i in range(count)]
     procs = [
         subprocess.Popen([SIMPUL, "worker", "--queue", url, "--name", n], env=env, stdout=subprocess.DEVNULL)
@@ -96,7 +93,6 @@ def run_with(
             conn,
             hosts,
             GitStore(tmp / f"repo-{count}"),
-            rules,
             {"text": text, "source": str(path)},
             QueueOptions(url=url, read_timeout=120),
             url=url,

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simpul.core.scrub import ScrubRules
 from simpul.core.sharding import batch_size, shard
 from simpul.errors import DeviceError
 from simpul.inventory import InventoryHost, load_hosts
@@ -225,18 +224,16 @@ def run_on_workers(
     conn: Any,
     hosts: Sequence[InventoryHost],
     store: GitStore,
-    rules: ScrubRules,
     rules_text: dict[str, str],
     options: QueueOptions,
     *,
     url: str = "",
     now: dt.datetime | None = None,
 ) -> BackupResult:
-    """Back up ``hosts`` through the workers into ``store`` (one commit). ``rules`` must be the
-    parsed ``rules_text``; the coordinator's parse proves the text before any job carries it."""
+    """Back up ``hosts`` through the workers into ``store`` (one commit). ``rules_text`` is the scrub
+    rules file's ``text`` and ``source``: parse it first (:func:`load_rules`) to fail early."""
     import redis
 
-    del rules  # parsed by the caller only to fail early (exit 2) on a bad file
     with store.locked():
         try:
             fetched, requeued = gather(conn, hosts, rules_text, options, url)
@@ -253,7 +250,7 @@ def backup_configs_on_workers(
     """``simpul backup configs --queue``: bad rules, no Redis or no worker fail (exit 2) before the
     repository, NetBox or any device is touched."""
     options = options or QueueOptions()
-    rules = load_rules(settings, request.rules)
+    load_rules(settings, request.rules)  # a bad rules file fails here (exit 2), not on every worker
     path = Path(request.rules) if request.rules else Path(settings.project_dir) / RULES_FILE
     rules_text = {"text": path.read_text(), "source": str(path)}
     url = queue_url(settings, options.url)
@@ -261,4 +258,4 @@ def backup_configs_on_workers(
     require_workers(conn, options, url)
     store = GitStore(repo_path(settings, request.repo))
     hosts = load_hosts(settings, request.filters)
-    return run_on_workers(conn, hosts, store, rules, rules_text, options, url=url)
+    return run_on_workers(conn, hosts, store, rules_text, options, url=url)

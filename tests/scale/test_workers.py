@@ -30,18 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "backup_policies" / "config_scrub.yaml"
 
 
-def _rules() -> tuple[Any, dict[str, str]]:
-    from simpul.core.scrub import load_scrub_rules
-    from simpul.devices.platforms import scrub_families
-
-    text = RULES.read_text()
-    return load_scrub_rules(text, str(RULES), scrub_families()), {"text": text, "source": str(RULES)}
-
-
 def _backup(url: str, hosts: list[InventoryHost], repo: Path, **options: Any) -> Any:
-    rules, rules_text = _rules()
+    rules_text = {"text": RULES.read_text(), "source": str(RULES)}
     opts = QueueOptions(url=url, read_timeout=30, **options)
-    return run_on_workers(connect(url), hosts, GitStore(repo), rules, rules_text, opts, url=url)
+    return run_on_workers(connect(url), hosts, GitStore(repo), rules_text, opts, url=url)
 
 
 def _planted(lab: Lab) -> list[str]:
