@@ -82,19 +82,19 @@ def test_systemd_timer_check_apply_idempotent(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     assert _changed(first) > 0
     unit = root / "etc/systemd/system"
-    service = (unit / "simpul-nightly.service").read_text()
-    timer = (unit / "simpul-nightly.timer").read_text()
-    script = root / "usr/local/sbin/simpul-nightly"
-    assert "ExecStart=/usr/local/sbin/simpul-nightly" in service and "Type=oneshot" in service
+    service = (unit / "simpul-config-backup.service").read_text()
+    timer = (unit / "simpul-config-backup.timer").read_text()
+    script = root / "usr/local/sbin/simpul-config-backup"
+    assert "ExecStart=/usr/local/sbin/simpul-config-backup" in service and "Type=oneshot" in service
     assert "OnCalendar=*-*-* 02:00:00" in timer and "Persistent=true" in timer
     assert os.access(script, os.X_OK)
     text = script.read_text()
-    assert "flock --nonblock" in text and "/run/lock/simpul-nightly.lock" in text
+    assert "flock --nonblock" in text and "/run/lock/simpul-config-backup.lock" in text
     assert "backup configs --repo /var/lib/simpul/backups --json" in text
-    assert not (root / "etc/cron.d/simpul-nightly").exists()
+    assert not (root / "etc/cron.d/simpul-config-backup").exists()
     # systemd's own parser on the units (the job script is not installed on this host: not asked)
     verify = subprocess.run(
-        ["systemd-analyze", "verify", str(unit / "simpul-nightly.timer")],
+        ["systemd-analyze", "verify", str(unit / "simpul-config-backup.timer")],
         capture_output=True,
         text=True,
         check=False,
@@ -110,9 +110,9 @@ def test_cron_alternative_replaces_the_timer(tmp_path: Path) -> None:
     assert _apply(tmp_path, root).returncode == 0
     cron = _apply(tmp_path, root, simpul_backup_schedule_method="cron", simpul_backup_schedule_time="01:30")
     assert cron.returncode == 0, cron.stdout
-    entry = (root / "etc/cron.d/simpul-nightly").read_text()
-    assert "30 1 * * * root /usr/local/sbin/simpul-nightly" in entry
-    assert not (root / "etc/systemd/system/simpul-nightly.timer").exists()
+    entry = (root / "etc/cron.d/simpul-config-backup").read_text()
+    assert "30 1 * * * root /usr/local/sbin/simpul-config-backup" in entry
+    assert not (root / "etc/systemd/system/simpul-config-backup.timer").exists()
     again = _apply(tmp_path, root, simpul_backup_schedule_method="cron", simpul_backup_schedule_time="01:30")
     assert _changed(again) == 0
 
@@ -138,7 +138,7 @@ def test_two_runs_never_overlap(tmp_path: Path) -> None:
         simpul_backup_schedule_extra_commands=[f"sh -c 'echo audit >> {tmp_path}/runs'"],
     )
     assert proc.returncode == 0, proc.stdout
-    script = str(root / "usr/local/sbin/simpul-nightly")
+    script = str(root / "usr/local/sbin/simpul-config-backup")
     first = subprocess.Popen([script])
     time.sleep(1)
     second = subprocess.run([script], check=False, timeout=10)
