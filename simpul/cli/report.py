@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -52,4 +54,36 @@ def history_command(
         ]
         table.add_row(x.skpd, escape(what), x.state, *times)
     console.print(table)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("render")
+@handles_errors
+def render_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="report directory (default: setting report_dir)")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="id (Bahasa Indonesia, default) or en")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Write the nightly report over time (HTML, report.json, summary.pdf) from the history."""
+    from simpul.services.nightly import load_obligations
+    from simpul.services.report import RenderRequest, render_nightly
+
+    s = settings()
+    request = RenderRequest(out_dir=Path(out or s.report_dir), obligations=load_obligations(s), lang=lang)
+    result = render_nightly(s, request)
+    if as_json:
+        emit_json(result.as_json())
+        raise typer.Exit(result.exit_code)
+    facts = result.as_json()
+    score = facts["score"]
+    console.print(
+        f"{facts['skpd_total']} SKPD, {score['met']}/{score['applicable']} obligations met at the last "
+        f"run ({facts['runs_total']} nightly runs); {facts['changes']['obligations']} changed since the "
+        "previous one"
+    )
+    console.print(f"report: {result.files.index}")
+    if result.files.pdf is not None:
+        console.print(f"summary for the Bupati: {result.files.pdf}")
     raise typer.Exit(result.exit_code)

@@ -61,6 +61,9 @@ def _libvirt() -> Any:
             "libvirt-python is not installed",
             hint="apt-get install libvirt-dev pkg-config && pip install libvirt-python",
         ) from None
+    # libvirt's C library prints every error to stderr ("libvirt: XML-RPC error ..."), even the ones
+    # raised as exceptions and handled here: silence it, the exception carries the message
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     return libvirt
 
 
