@@ -120,7 +120,9 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 
 def worker_env(lab: Lab, timeout: float = 10.0) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMPUL_")}
+    # only the device credentials; the session's isolation (no settings file, its own state dir) stays
+    keep = ("SIMPUL_SETTINGS", "SIMPUL_STATE_DIR", "SIMPUL_CACHE_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMPUL_") or k in keep}
     env.update(
         SIMPUL_DEVICE_USERNAME=lab.lab.username,
         SIMPUL_DEVICE_PASSWORD=lab.lab.password,
@@ -138,15 +140,16 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(url: str, name: str, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [SIMPUL, "worker", "--queue", url, "--name", name, *extra],
-            cwd=home,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        with open(home / f"{name}.log", "w") as log:  # read by worker_logs() when a wait fails
+            proc = subprocess.Popen(
+                [SIMPUL, "worker", "--queue", url, "--name", name, *extra],
+                cwd=home,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
         started.append(proc)
         return proc
 
@@ -162,11 +165,19 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
             proc.wait()
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:
+def worker_logs(tmp_path: Path) -> str:
+    """What the workers of this test printed (for the message of a failed wait)."""
+    logs = sorted((tmp_path / (MARK + "-workers")).glob("*.log"))
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}" for p in logs)
+
+
+def wait_for(
+    check: Callable[[], Any], timeout: float = 60.0, what: str = "", explain: Callable[[], str] | None = None
+) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what or check}")
+    raise AssertionError(f"gave up waiting for {what or check}" + (f"\n{explain()}" if explain else ""))

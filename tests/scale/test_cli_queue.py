@@ -18,7 +18,7 @@ from simpul.scale.queue import connect, live_workers
 from tests.backup.conftest import all_repo_text, git
 from tests.backup.sshdevice import free_range
 from tests.conftest import LabNetBox, run_simpul
-from tests.scale.conftest import Redis, wait_for
+from tests.scale.conftest import Redis, wait_for, worker_logs
 
 pytestmark = [pytest.mark.netbox, pytest.mark.devices, pytest.mark.slow]
 
@@ -51,7 +51,10 @@ def test_backup_configs_through_a_worker(
         )
     )
     url = redis_server.url(5)
-    worker_env = {k: v for k, v in netbox_seeded.env().items() if not k.startswith(("SIMPUL_", "NETBOX_"))}
+    keep = ("SIMPUL_SETTINGS", "SIMPUL_STATE_DIR", "SIMPUL_CACHE_DIR")  # the session's isolation
+    worker_env = {
+        k: v for k, v in netbox_seeded.env().items() if not k.startswith(("SIMPUL_", "NETBOX_")) or k in keep
+    }
     worker_env.update(SIMPUL_DEVICE_USERNAME=lab.username, SIMPUL_DEVICE_PASSWORD=lab.password)
     coordinator_env = {
         **netbox_seeded.env(),
@@ -63,7 +66,11 @@ def test_backup_configs_through_a_worker(
     start_devices(lab, state)
     try:
         workers(url, "w-only", worker_env)
-        wait_for(lambda: "w-only" in live_workers(connect(url)), what="the worker")
+        wait_for(
+            lambda: "w-only" in live_workers(connect(url)),
+            what="the worker",
+            explain=lambda: worker_logs(tmp_path),
+        )
         repo = tmp_path / "repo"
         devices = [arg for name in DEVICES for arg in ("--device", name)]
         proc = run_simpul(

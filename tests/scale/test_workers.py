@@ -22,7 +22,7 @@ from simpul.scale.queue import connect, live_workers
 from simpul.store import GitStore
 from tests.backup.conftest import all_repo_text, git
 from tests.backup.sshdevice import SilentPort
-from tests.scale.conftest import Lab, Redis, wait_for, worker_env
+from tests.scale.conftest import Lab, Redis, wait_for, worker_env, worker_logs
 
 pytestmark = [pytest.mark.devices, pytest.mark.slow]
 
@@ -47,7 +47,11 @@ def test_workers_fetch_the_coordinator_commits_once(
     env = worker_env(slow_lab, timeout=3)
     for name in ("w-a", "w-b"):
         workers(url, name, env)
-    wait_for(lambda: live_workers(connect(url)) >= {"w-a", "w-b"}, what="two live workers")
+    wait_for(
+        lambda: live_workers(connect(url)) >= {"w-a", "w-b"},
+        what="two live workers",
+        explain=lambda: worker_logs(tmp_path),
+    )
     silent = SilentPort()
     try:
         hosts = [
@@ -92,7 +96,11 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     env = worker_env(slow_lab)
     doomed = workers(url, "w-doomed", env)
     conn = connect(url)
-    wait_for(lambda: "w-doomed" in live_workers(conn), what="the first worker")
+    wait_for(
+        lambda: "w-doomed" in live_workers(conn),
+        what="the first worker",
+        explain=lambda: worker_logs(tmp_path),
+    )
     out: dict[str, Any] = {}
     caplog.set_level(logging.WARNING, logger="simpul.scale.backup")
     coordinator = threading.Thread(
