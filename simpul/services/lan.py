@@ -35,9 +35,9 @@ from simpul.core.lan_state import HostInfo, snapshot_from_states, snapshot_json
 from simpul.core.snapshot import (
     Snapshot,
     parse_snapshot,
+    silent_devices,
+    snapshot_findings,
     snapshot_to_topology,
-    unreachable_devices,
-    unreachable_findings,
 )
 from simpul.core.topology import Topology
 from simpul.devices.outcomes import DeviceOutcome
@@ -188,8 +188,8 @@ def diff(settings: Settings, request: DiffRequest) -> DiffResult:
             hint="compare files of the same SKPD",
         )
     slug = request.skpd or expected.skpd or actual.skpd
-    unreachable = unreachable_devices(snapshot) if snapshot else frozenset()
-    findings = (unreachable_findings(snapshot) if snapshot else []) + diff_topologies(
+    unreachable = silent_devices(snapshot) if snapshot else frozenset()
+    findings = (snapshot_findings(snapshot) if snapshot else []) + diff_topologies(
         expected, actual, skpd=slug, unreachable=unreachable
     )
     tw = None

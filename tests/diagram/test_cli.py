@@ -150,3 +150,27 @@ def test_lan_diff_says_when_a_diagram_reads_only_in_part(simpul: Callable[..., R
     clean = simpul("lan", "diff", "--diagram", DISDIK, "--against", DISDIK, "--json")
     assert clean.exit_code == 0, clean.output
     assert json.loads(clean.stdout)["diagram_warnings"] == []
+
+
+def test_lan_diff_names_a_switch_with_discovery_off_and_calls_none_of_its_links_missing(
+    simpul: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A switch that answered with LLDP and CDP off has no neighbours to show: OPS-002 says so, and its
+    cables are not reported missing (they are unknown, not gone)."""
+    snap = json.loads((DATA / "disdik-snapshot.json").read_text())
+    switch = next(d for d in snap["devices"] if d["name"] == "sw-disdik-01")
+    switch["neighbors"] = []
+    switch["discovery"] = {"lldp": False, "cdp": False}
+    snap["devices"] = [d for d in snap["devices"] if d["name"] != "rtr-disdik"] + [
+        {**d, "neighbors": [n for n in d["neighbors"] if "sw-disdik" not in n["remote_device"].lower()]}
+        for d in snap["devices"]
+        if d["name"] == "rtr-disdik"
+    ]
+    against = tmp_path / "disdik-off.json"
+    against.write_text(json.dumps(snap))
+    result = simpul("lan", "diff", "--diagram", DISDIK, "--against", against, "--json")
+    data = json.loads(result.stdout)
+    kinds = {(f["code"], f["device"]) for f in data["findings"]}
+    assert ("OPS-002", "sw-disdik-01") in kinds, kinds
+    missing = [f for f in data["findings"] if f["kind"] == "missing_link"]
+    assert not [f for f in missing if "sw-disdik-01" in (f["device"], f.get("peer"))], missing
