@@ -33,16 +33,19 @@ echo "== auditing every SKPD LAN against its submitted diagram"
 report=${SIMPUL_REPORT_DIR:-$PWD/reports/$(date +%Y-%m-%d)}
 # the audit prints where the report is
 $simpul lan audit --report "$report" --fail-on high || true
+wide="env COLUMNS=${COLUMNS:-150}"  # the Pusat Data tables are wide: one line per VPS / SKPD
 echo "== VPS in the Pusat Data (Pasal 14 ayat 8): what NetBox asks for, next to the lab's hypervisor"
-$simpul vps list || true
+$wide $simpul vps list || true
 echo "== the plan that would make the hypervisor hold it (dry run: nothing is defined, nothing boots)"
-$simpul vps apply || true
-echo "== SKPD data backups to the Pusat Data (Pasal 16 ayat 1): every SKPD server's agent runs now"
-$simpul backup data run --commit || true
-echo "== restore drills: the latest backups restored, files proved, each database dump loaded and queried"
-$simpul backup data drill || true
-echo "== supervision (Pasal 16 ayat 2): every SKPD against its backup policy"
-$simpul backup data status || true
+$wide $simpul vps apply || true
+# the three SKPD with servers of their own in the demo (the other SKPD's VPS are not in service yet)
+backed_up=(--skpd disdukcapil --skpd disdik --skpd dinkes)
+echo "== SKPD data backups to the Pusat Data (Pasal 16 ayat 1): their servers' agents run now"
+$wide $simpul backup data run --commit "${backed_up[@]}" || true
+echo "== restore drill (Disdukcapil): latest backup restored, files proved, each database dump loaded and queried"
+$wide $simpul backup data drill --skpd disdukcapil || true  # kritis: files, PostgreSQL, MariaDB
+echo "== supervision (Pasal 16 ayat 2): every SKPD of the regency against its backup policy"
+$wide $simpul backup data status || true
 # ---------------------------------------------------------------------------------------------
 # NIGHTLY: the nightly engineer's two `simpul nightly` runs go here (added by the lead).
 # ---------------------------------------------------------------------------------------------
