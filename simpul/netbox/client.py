@@ -117,6 +117,37 @@ def get_all(
         url, query = page.get("next"), None
 
 
+def graphql_list(
+    api: Any, field: str, selection: str, page_size: int = PAGE_SIZE
+) -> list[dict[str, Any]] | None:
+    """Every object of a GraphQL list (``device_list``...), ``selection`` picked, page by page; None
+    when GraphQL cannot answer (disabled, an older schema, an error): the caller reads REST instead,
+    whose errors say what is wrong. Measured on NetBox 4.7: ~2x faster than REST ``?fields=`` for
+    the same nested fields (docs/benchmarks.md).
+    """
+    url = api.base_url.removesuffix("/").removesuffix("/api") + "/graphql/"
+    out: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        query = f"{{ {field}(pagination: {{offset: {offset}, limit: {page_size}}}) {{ {selection} }} }}"
+        try:
+            resp = api.http_session.post(url, json={"query": query}, headers=auth_header(str(api.token)))
+            body = resp.json() if resp.status_code == 200 else None
+        except (requests.RequestException, ValueError) as exc:
+            log.debug("GraphQL %s unavailable (%s): reading REST", field, type(exc).__name__)
+            return None
+        if not isinstance(body, dict) or body.get("errors") or not isinstance(body.get("data"), dict):
+            log.debug("GraphQL %s unavailable (HTTP %s): reading REST", field, resp.status_code)
+            return None
+        page = body["data"].get(field)
+        if not isinstance(page, list):
+            return None
+        out += page
+        if len(page) < page_size:
+            return out
+        offset += page_size
+
+
 def _http_error(status: int, what: str) -> NetBoxError:
     if status in (401, 403):
         return NetBoxAuthError(
