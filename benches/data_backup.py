@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from simpul.lab.data_backup import DataBackupLab, LabServer, LabSkpd, demo_estate, lab_tempdir  # noqa: E402
 from simpul.providers.scratch_db import ScratchMariaDB, ScratchPostgres  # noqa: E402
 from simpul.services.data_backup import (  # noqa: E402
     DrillRequest,
@@ -51,7 +52,6 @@ from simpul.services.data_backup import (  # noqa: E402
     restore_drill,
     run_backups,
 )
-from simpul.services.data_backup_lab import DataBackupLab, LabServer, LabSkpd, demo_estate, lab_tempdir  # noqa: E402
 from simpul.settings import load_settings  # noqa: E402
 
 BENCH_POLICY = """\

@@ -6,7 +6,8 @@
 # audit every SKPD LAN against its submitted diagram, and print where the report is; then the Pusat
 # Data: the demo's VPS in NetBox next to the lab's libvirtd and the plan to create them (dry run: no
 # guest ever boots in the demo), the SKPD data backups run now, a restore drill and the supervision
-# table. Everything runs on this machine (127.0.0.1 and the lab's own network namespaces).
+# table; then the nightly job twice, with the drift changed in between, and its report over time.
+# Everything runs on this machine (127.0.0.1 and the lab's own network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-undocumented-switch}
@@ -46,7 +47,16 @@ echo "== restore drill (Disdukcapil): latest backup restored, files proved, each
 $wide $simpul backup data drill --skpd disdukcapil || true  # kritis: files, PostgreSQL, MariaDB
 echo "== supervision (Pasal 16 ayat 2): every SKPD of the regency against its backup policy"
 $wide $simpul backup data status || true
-# ---------------------------------------------------------------------------------------------
-# NIGHTLY: the nightly engineer's two `simpul nightly` runs go here (added by the lead).
-# ---------------------------------------------------------------------------------------------
+# The nightly job runs all of the above in one go and keeps the history: run it twice, with the
+# drift changed in between, so its report shows a trend and what changed since the last run.
+nightly=${SIMPUL_REPORT_DIR:-$PWD/reports}/nightly
+echo "== the nightly job, run 1: every stage, every obligation of the Perbup per SKPD (the drift above is still there)"
+$wide $simpul nightly --report "$nightly" || true
+echo "== drift repaired, another planted (a VLAN renumbered in disdik)"
+$simpul lab drift clear
+$simpul lab drift apply --scenario changed-vlan
+echo "== the nightly job, run 2: repaired findings resolved, new ones open"
+$wide $simpul nightly --report "$nightly" || true
+$wide $simpul report history --skpd disdik || true
+echo "nightly report (history, trend, what changed): $nightly/index.html; summary for the Bupati: $nightly/summary.pdf"
 echo "demo done in $((SECONDS - t0)) s; the lab keeps running (simpul lab down stops it)"
