@@ -78,6 +78,12 @@ class SettingsError(SimpulError):
     code = "E1001"
 
 
+class QueueError(SettingsError):
+    """The work queue cannot be used: no URL, Redis down or refusing, no worker listening."""
+
+    code = "E1101"
+
+
 class InputError(SimpulError):
     """A file the user gave (seed, diagram, policy, scrub rule) is malformed."""
 

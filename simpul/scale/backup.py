@@ -1,7 +1,7 @@
 """The coordinator of ``simpul backup configs --queue``: shard, wait, re-queue, commit once.
 
 1. Before anything is written: the scrub rules parse, Redis answers, at least one ``simpul worker``
-   is alive on the queue (none: :class:`~simpul.scale.queue.QueueError`, exit 2; we fail rather
+   is alive on the queue (none: :class:`~simpul.errors.QueueError`, exit 2; we fail rather
    than fall back to a local run, so a nightly never silently runs on one machine while the
    worker fleet is down; run without ``--queue`` for a local run).
 2. The devices (NetBox, filtered) are cut into batches (:mod:`simpul.core.sharding`), one RQ job
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from simpul.core.sharding import batch_size, shard
-from simpul.errors import DeviceError
+from simpul.errors import DeviceError, QueueError
 from simpul.inventory import InventoryHost, load_hosts
 from simpul.scale.jobs import host_payload, results_key
-from simpul.scale.queue import QUEUE_NAME, QueueError, connect, live_workers, queue_url, redis_down, safe_url
+from simpul.scale.queue import QUEUE_NAME, connect, live_workers, queue_url, redis_down, safe_url
 from simpul.services.backup import (
     RULES_FILE,
     BackupRequest,

@@ -14,7 +14,7 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from simpul.errors import SettingsError
+from simpul.errors import QueueError
 from simpul.settings import Settings
 
 QUEUE_NAME = "simpul"
@@ -22,12 +22,6 @@ ALIVE_PREFIX = "simpul:alive:"
 ALIVE_TTL = 6  # seconds a worker stays "alive" after its last beat
 BEAT_INTERVAL = 1.0
 RESULTS_TTL = 24 * 3600  # a coordinator that died leaves no scrubbed configs in Redis for long
-
-
-class QueueError(SettingsError):
-    """The queue cannot be used: no URL, Redis down or refusing, no worker listening."""
-
-    code = "E1101"
 
 
 def safe_url(url: str) -> str:

@@ -12,7 +12,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from simpul.scale.queue import QUEUE_NAME, QueueError, beat, connect, redis_down, safe_url
+from simpul.errors import QueueError
+from simpul.scale.queue import QUEUE_NAME, beat, connect, redis_down, safe_url
 from simpul.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -112,6 +112,12 @@ LAYER_RULES: list[tuple[str, tuple[str, ...], str]] = [
          "simpul.templates", "simpul.providers", "simpul.lab", "simpul.bandwidth_endpoints"),
         "services sit under the CLI and above the edges",
     ),
+    (
+        "simpul.scale",
+        ("simpul.scale", "simpul.services", "simpul.core", "simpul.errors", "simpul.settings",
+         "simpul.devices", "simpul.inventory", "simpul.store", "simpul.netbox"),
+        "scale-out sits beside the CLI, over the services it shards (services never import it)",
+    ),
 ]  # fmt: skip
 
 
