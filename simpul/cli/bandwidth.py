@@ -83,6 +83,36 @@ def check_command(plan_file: Path | None = PLAN_OPT, as_json: bool = JSON_OPT) -
     raise typer.Exit(result.exit_code)
 
 
+@app.command("continuity")
+@handles_errors
+def continuity_command(as_json: bool = JSON_OPT) -> None:
+    """Is every internet uplink answering, and what is left when one fails? (read-only; exit 1 if not)"""
+    quiet_nornir()
+    result = service.continuity(settings(), service.ContinuityRequest())
+    if as_json:
+        emit_json(result.as_json())
+        raise typer.Exit(result.exit_code)
+    c = result.continuity
+    out = Table(title="internet uplinks")
+    for col in ("circuit", "provider", "Mbps", "core router", "interface", "state", "if it fails"):
+        out.add_column(col)
+    cases = {f.circuit: f for f in c.failures}
+    for u in c.uplinks:
+        state = {True: "[green]up[/]", False: "[red]down[/]", None: "[yellow]not read[/]"}[u.up]
+        f = cases[u.circuit]
+        left = f"{f.remaining_mbps:g} Mbps left for {f.committed_cir_mbps:g} Mbps CIR ({f.share:.0%})"
+        where = (u.device or "-", u.interface or "-")
+        out.add_row(u.circuit, u.provider, f"{u.commit_mbps:g}", *where, state, left)
+    console.print(out)
+    for router, why in result.failed.items():
+        console.print(f"[yellow]{router}[/]: {why}", highlight=False)
+    verdict = {"met": "[green]every uplink answers[/]", "unknown": "[yellow]unknown[/]"}
+    console.print("continuity: " + verdict.get(c.verdict, "[red]not met[/]"))
+    for problem in c.problems:
+        console.print(f"  {problem}", highlight=False)
+    raise typer.Exit(result.exit_code)
+
+
 @app.command("propose")
 @handles_errors
 def propose_command(

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from simpul.core.continuity import Continuity
 from simpul.core.obligations import (
     REGENCY,
     Obligation,
@@ -171,6 +172,7 @@ class Facts:
     vps: tuple[VpsFacts, ...] | None = None
     data_backup: Mapping[str, DataBackupFacts] | None = None
     drills: Mapping[str, str] = field(default_factory=dict)  # SKPD -> passed/failed, drilled this run
+    continuity: Continuity | None = None  # the internet uplinks, read from the core routers
     target_exposed: bool = False
 
     def devices_of(self, skpd: str, role: str | None = None) -> list[DeviceFacts]:
@@ -423,6 +425,64 @@ def check_bandwidth(f: Facts, s: SkpdFacts) -> Verdict:
     )
 
 
+def check_continuity(f: Facts) -> Verdict:
+    """Kominfo guidance: internet access stays available: every uplink answers, and more than one.
+
+    The evidence says what is left when each uplink still up fails (one already down is a problem).
+
+    >>> from simpul.core.continuity import Uplink, judge
+    >>> a = Uplink("TLK-SKD-001", "telkom", 300, "core", "Gi0/1", True)
+    >>> b = Uplink("LA-SKD-001", "lintasarta", 200, "core", "Gi0/2", False)
+    >>> v = check_continuity(Facts(skpds=(), continuity=judge((a, b), 415)))
+    >>> v.state.value
+    'not_met'
+    >>> v.en
+    'LA-SKD-001 (core Gi0/2) is down; if TLK-SKD-001 fails, 0 Mbps remain for 415 Mbps of SKPD CIR (0 %)'
+    >>> v.id
+    'LA-SKD-001 (core Gi0/2) putus; jika TLK-SKD-001 putus, tersisa 0 Mbps untuk CIR SKPD 415 Mbps (0 %)'
+    """
+    c = f.continuity
+    if c is None:
+        return NOT_RUN
+    down = {u.circuit for u in c.uplinks if u.up is False}
+    cases = [x for x in c.failures if x.circuit not in down]
+    cases_en = [x.describe() for x in cases]
+    cases_id = [
+        f"jika {x.circuit} putus, tersisa {x.remaining_mbps:g} Mbps untuk CIR SKPD "
+        f"{x.committed_cir_mbps:g} Mbps ({round(x.share * 100)} %)"
+        for x in cases
+    ]
+    uplinks = {u.circuit: u.up for u in c.uplinks}
+    if c.verdict == "met":
+        answering = ", ".join(f"{u.circuit} {u.commit_mbps:g} Mbps" for u in c.uplinks)
+        en = f"{len(c.uplinks)} uplinks answering ({answering}); " + "; ".join(cases_en)
+        id_ = f"{len(c.uplinks)} uplink menjawab ({answering}); " + "; ".join(cases_id)
+        return _v(State.MET, en, id_, uplinks=uplinks, committed_cir_mbps=c.committed_cir_mbps)
+    problems_id = [_problem_id(p) for p in c.problems]
+    state = State.NOT_MET if c.verdict == "not_met" else State.NOT_CHECKED
+    en, id_ = "; ".join([*c.problems, *cases_en]), "; ".join([*problems_id, *cases_id])
+    return _v(state, en, id_, uplinks=uplinks, committed_cir_mbps=c.committed_cir_mbps)
+
+
+def _problem_id(problem: str) -> str:
+    """The Indonesian words of a continuity problem (:func:`simpul.core.continuity.judge` writes English)."""
+    for en, id_ in (
+        (" is down", " putus"),
+        (" was not read", " tidak terbaca"),
+        (": one failure cuts the Pemda off the internet", ": satu gangguan memutus internet Pemda"),
+        ("a single uplink", "hanya satu uplink"),
+        (
+            "no internet uplink: no circuit of type internet is cabled to a core router",
+            "tidak ada uplink internet: tidak ada sirkuit internet yang tersambung ke router inti",
+        ),
+    ):
+        problem = problem.replace(en, id_)
+    return problem
+
+
+#: Checks of the whole regency (scope ``regency``), judged once rather than per SKPD.
+REGENCY_CHECKS: Mapping[str, Callable[[Facts], Verdict]] = {"internet.continuity": check_continuity}
+
 Check = Callable[[Facts, SkpdFacts], Verdict]
 #: Every check an obligation may name (``check:`` in compliance/obligations.yaml).
 CHECKS: Mapping[str, Check] = {
@@ -451,6 +511,7 @@ CHECK_STAGES: Mapping[str, str] = {
     "lan.diagram_current": "lan",
     "lan.no_unreported_change": "lan",
     "bandwidth.allocation": "bandwidth",
+    "internet.continuity": "bandwidth",
 }
 
 
@@ -481,6 +542,10 @@ def evaluate(obligations: Sequence[Obligation], facts: Facts) -> tuple[Obligatio
     out: list[ObligationResult] = []
     for ob in obligations:
         check = CHECKS.get(ob.check) if ob.check else None
+        whole = REGENCY_CHECKS.get(ob.check or "")
+        if ob.scope == "regency" and whole is not None:
+            out.append(_result(ob.id, REGENCY, whole(facts)))
+            continue
         if ob.scope == "regency":
             verdict = _regency(check, facts) if check else NO_CHECK
             out.append(_result(ob.id, REGENCY, verdict))
@@ -688,6 +753,7 @@ def summarise_history(
 __all__ = [
     "CHECKS",
     "CHECK_STAGES",
+    "REGENCY_CHECKS",
     "STAGES",
     "BandwidthFacts",
     "DataBackupFacts",

@@ -30,6 +30,7 @@ from simpul.core.bandwidth import (
     Violation,
 )
 from simpul.core.bandwidth_diff import ROS_READ_COMMANDS, ConfigDiff, ios_remediation, routeros_remediation
+from simpul.core.continuity import Continuity, Uplink, judge
 from simpul.core.yaml_lines import load_yaml_with_lines
 from simpul.devices.outcomes import DeviceOutcome
 from simpul.devices.platforms import PLATFORMS, platform
@@ -281,6 +282,103 @@ def render(settings: Settings, request: RenderRequest) -> RenderResult:
         raise InputError(f"--uplink is required (no uplink interface{where} known)", field="--uplink")
     text = render_bandwidth(source.plan, request.target, uplink=uplink, downlink=request.downlink)
     return RenderResult(target=request.target, uplink=uplink, text=text)
+
+
+# =============================================================================================
+# continuity: every internet uplink answering, and what is left when one fails
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class ContinuityRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class ContinuityResult:
+    continuity: Continuity
+    failed: Mapping[str, str] = field(default_factory=dict)  # core router -> why it was not read
+
+    def as_json(self) -> dict[str, Any]:
+        c = self.continuity
+        return {
+            "verdict": c.verdict,
+            "problems": list(c.problems),
+            "committed_cir_mbps": c.committed_cir_mbps,
+            "uplinks": [
+                {
+                    "circuit": u.circuit,
+                    "provider": u.provider,
+                    "commit_mbps": u.commit_mbps,
+                    "device": u.device,
+                    "interface": u.interface,
+                    "up": u.up,
+                }
+                for u in c.uplinks
+            ],
+            "if_one_fails": [
+                {
+                    "circuit": f.circuit,
+                    "remaining_mbps": f.remaining_mbps,
+                    "covered": f.covered,
+                    "share": round(f.share, 3),
+                }
+                for f in c.failures
+            ],
+            "failed": dict(self.failed),
+        }
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.continuity.verdict == "met" else 1
+
+
+def continuity(settings: Settings, request: ContinuityRequest) -> ContinuityResult:
+    """Read each core router holding an internet circuit (read-only, concurrently) and judge whether
+    every uplink answers; a router that does not answer leaves its uplinks "not read", never "up"."""
+    from netutils.interface import canonical_interface_name
+
+    from nornir_tasks.collect import collect_state
+    from simpul.devices.runner import build_nornir, run_on_devices
+    from simpul.inventory import Filters
+
+    source = load_source(settings, None)
+    sot = source.sot
+    uplinks = sot.uplinks if sot is not None else ()
+    routers = sorted({u.device for u in uplinks})
+    states: dict[str, dict[str, bool]] = {}
+    failed: dict[str, str] = {}
+    if routers:
+        nornir = build_nornir(settings, Filters(device=tuple(routers)))
+        outcomes = run_on_devices(nornir, collect_state, secrets=settings.secrets(), name="uplink_state")
+        for name, outcome in outcomes.items():
+            if not outcome.ok:
+                failed[name] = outcome.reason or "no answer"
+                continue
+            states[name] = {
+                canonical_interface_name(str(i["name"])): bool(i.get("up"))
+                for i in (outcome.result or {}).get("interfaces", [])
+            }
+        failed.update({r: "not in the inventory" for r in routers if r not in outcomes})
+    cabled = {u.circuit: u for u in uplinks}
+    judged = []
+    for circuit in source.plan.capacity.circuits:
+        link = cabled.get(circuit.cid)
+        up = None
+        if link is not None and link.device in states:
+            up = states[link.device].get(canonical_interface_name(link.interface))
+        judged.append(
+            Uplink(
+                circuit.cid,
+                circuit.provider,
+                circuit.commit_mbps,
+                link.device if link else None,
+                link.interface if link else None,
+                up,
+            )
+        )
+    committed = float(sum(a.cir_mbps or 0 for a in source.plan.allocations))
+    return ContinuityResult(judge(judged, committed), failed)
 
 
 # =============================================================================================

@@ -55,6 +55,7 @@ from simpul.core.nightly import (
     CHECKS,
     FINDING_PREFIX,
     OBLIGATION_PREFIX,
+    REGENCY_CHECKS,
     STAGES,
     BandwidthFacts,
     DataBackupFacts,
@@ -134,13 +135,21 @@ def load_obligations(settings: Settings, path: Path | None = None) -> tuple[Obli
                 field=field_path((*where, "id")),
                 hint="each id is one row of the history: keep one",
             )
-        if row["check"] is not None and row["check"] not in CHECKS:
+        if row["check"] is not None and row["check"] not in {**CHECKS, **REGENCY_CHECKS}:
             raise InputError(
                 f"no check {row['check']!r}",
                 source=str(path),
                 line=lines.line((*where, "check")),
                 field=field_path((*where, "check")),
-                hint=f"one of: {', '.join(sorted(CHECKS))}, or null (not checked yet)",
+                hint=f"one of: {', '.join(sorted({**CHECKS, **REGENCY_CHECKS}))}, or null (not checked yet)",
+            )
+        if row["check"] in REGENCY_CHECKS and row.get("scope", "skpd") != "regency":
+            raise InputError(
+                f"check {row['check']!r} judges the whole regency",
+                source=str(path),
+                line=lines.line((*where, "check")),
+                field=field_path((*where, "scope")),
+                hint="give this obligation scope: regency",
             )
         seen.add(row["id"])
         out.append(
@@ -482,10 +491,9 @@ def _intended(run: _Run) -> _Done:
 
 
 def _bandwidth(run: _Run) -> _Done:
-    from simpul.services.bandwidth import CheckRequest, check
+    from simpul.services.bandwidth import CheckRequest, ContinuityRequest, check, continuity
 
     result = check(run.settings, CheckRequest())
-    run.evidence("bandwidth", result.as_json())
     plan = result.plan
     run.facts["bandwidth"] = BandwidthFacts(
         allocations={a.slug: (a.cir_mbps, a.mir_mbps) for a in plan.allocations},
@@ -495,11 +503,23 @@ def _bandwidth(run: _Run) -> _Done:
     for v in result.violations:
         text = {"en": v.message, "id": v.message}
         run.findings.append(NightlyFinding("bandwidth", v.code, "high", v.skpd, "Akses Internet", text))
-    return _Done(
-        {"allocations": len(plan.allocations), "violations": len(result.violations)},
-        {},
-        bool(result.violations),
-    )
+    uplinks = continuity(run.settings, ContinuityRequest())
+    run.evidence("bandwidth", {**result.as_json(), "continuity": uplinks.as_json()})
+    c = run.facts["continuity"] = uplinks.continuity
+    for u in c.uplinks:
+        if u.up is False:
+            text = {"en": f"internet uplink {u.circuit} ({u.where}) is down", "id": f"uplink internet "
+                    f"{u.circuit} ({u.where}) putus"}  # fmt: skip
+            run.findings.append(
+                NightlyFinding("bandwidth", "NET-001", "high", None, "Akses Internet", text, (u.circuit,))
+            )
+    counts = {
+        "allocations": len(plan.allocations),
+        "violations": len(result.violations),
+        "uplinks": len(c.uplinks),
+        "uplinks_down": sum(u.up is False for u in c.uplinks),
+    }
+    return _Done(counts, dict(uplinks.failed), bool(result.violations) or c.verdict != "met")
 
 
 def _vps(run: _Run) -> _Done:

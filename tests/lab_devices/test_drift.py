@@ -12,7 +12,7 @@ from ntc_templates.parse import parse_output
 from simpul.errors import InputError
 from simpul.lab.devices import devices_status, start_devices, stop_devices
 from simpul.lab.drift import apply_drift, list_scenarios, load_scenario
-from simpul.lab.spec import DeviceLab
+from simpul.lab.spec import DeviceLab, LabInterface
 from simpul.parsers import strip_ros_prompt
 
 from .conftest import RunningLab, demo_lab, free_port_block
@@ -92,6 +92,12 @@ def check_snmp_location_drift(lab: RunningLab) -> None:
     assert "Gudang lama" not in other  # one device only
 
 
+def check_uplink_down(lab: RunningLab) -> None:
+    (interfaces,) = _run(lab, "core-diskominfo-01", "show interfaces")
+    assert "GigabitEthernet0/2 is down, line protocol is down" in interfaces  # the circuit went dark
+    assert "GigabitEthernet0/1 is up, line protocol is up" in interfaces  # the other uplink stays
+
+
 CHECKS: dict[str, Callable[[RunningLab], None]] = {
     "undocumented-switch": check_undocumented_switch,
     "missing-link": check_missing_link,
@@ -102,6 +108,7 @@ CHECKS: dict[str, Callable[[RunningLab], None]] = {
     "changed-config-line": check_changed_config_line,
     "ntp-drift": check_ntp_drift,
     "snmp-location-drift": check_snmp_location_drift,
+    "uplink-down": check_uplink_down,
 }
 
 
@@ -109,10 +116,30 @@ def test_every_shipped_scenario_has_a_device_side_check() -> None:
     assert sorted(CHECKS) == list_scenarios()
 
 
+def with_core(lab: DeviceLab, ssh_port: int) -> DeviceLab:
+    """The small lab plus the regency's core router, where the internet circuits end."""
+    core = lab.devices[2].model_copy(  # rtr-dinkes: a Cisco IOS router, renamed and re-wired
+        update={
+            "name": "core-diskominfo-01",
+            "ssh_port": ssh_port,
+            "skpd": None,
+            "site": "diskominfo",
+            "role": "core-router",
+            "mgmt_ip": "10.10.0.1",
+            "neighbors": (),
+            "interfaces": (
+                LabInterface(name="GigabitEthernet0/1", description="Internet Telkom TLK-SKD-001"),
+                LabInterface(name="GigabitEthernet0/2", description="Internet Lintasarta LA-SKD-001"),
+            ),
+        }
+    )
+    return lab.model_copy(update={"devices": (*lab.devices, core)})
+
+
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_drift_is_visible_on_the_devices(name: str, tmp_path: Path) -> None:
     base = free_port_block(10)
-    lab = demo_lab(base)
+    lab = with_core(demo_lab(base), base + 9) if name == "uplink-down" else demo_lab(base)
     patched = apply_drift(lab, load_scenario(name))
     assert lab.drift == () and patched.drift == (name,)
     state_dir = tmp_path / "state"

@@ -37,6 +37,8 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     # regency-wide settings changed by hand: intended-config compliance finds them (tests/intended)
     "ntp-drift": ("dinkes", set()),
     "snmp-location-drift": ("disdik", set()),
+    # an ISP circuit down on the core router: internet continuity finds it (the nightly), no SKPD LAN
+    "uplink-down": ("diskominfo", set()),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from simpul.core.continuity import Uplink, judge
 from simpul.core.nightly import (
     BandwidthFacts,
     DataBackupFacts,
@@ -99,3 +100,27 @@ def test_a_finding_is_resolved_once_and_only_by_a_stage_that_looked() -> None:
     assert finding_rows([], latest_states(history)) == []  # resolved once
     night4 = finding_rows([link], latest_states(history))
     assert [(r.check, r.state) for r in night4] == [(night1[0].check, "open")]  # back: same fingerprint
+
+
+TELKOM = Uplink("TLK-SKD-001", "telkom", 300, "core-diskominfo-01", "GigabitEthernet0/1", True)
+LINTAS = Uplink("LA-SKD-001", "lintasarta", 200, "core-diskominfo-01", "GigabitEthernet0/2", True)
+
+
+@pytest.mark.parametrize(
+    ("uplinks", "state", "words"),
+    [
+        ((TELKOM, LINTAS), State.MET, "2 uplinks answering"),
+        ((TELKOM, LINTAS._replace(up=False)), State.NOT_MET, "LA-SKD-001 (core-diskominfo-01 Gigabit"),
+        ((TELKOM,), State.NOT_MET, "a single uplink (TLK-SKD-001)"),
+        ((), State.NOT_MET, "no internet uplink"),
+        ((TELKOM, LINTAS._replace(up=None)), State.NOT_CHECKED, "LA-SKD-001 (core-diskominfo-01 Gig"),
+    ],
+)
+def test_internet_continuity_is_judged_once_for_the_regency(
+    uplinks: tuple[Uplink, ...], state: State, words: str
+) -> None:
+    facts = Facts(skpds=(DISDIK, SETWAN), devices=DEVICES, continuity=judge(uplinks, 250))
+    (result,) = [r for r in evaluate(OBLIGATIONS, facts) if r.obligation == "kominfo.continuity"]
+    assert (result.skpd, result.state) == ("regency", state)
+    assert words in result.evidence["en"]
+    assert result.evidence["id"] and result.evidence["id"] != result.evidence["en"]

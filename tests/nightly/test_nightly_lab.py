@@ -3,8 +3,9 @@
 between them, a failing stage that stops nothing and overwrites no good evidence, exit codes.
 
 Run 1 has ``changed-vlan`` planted (disdik's LAN differs from its diagram); between runs it is cleared
-and ``ntp-drift`` planted (rtr-dinkes' NTP differs from its intended config). So run 2 resolves the
-LAN finding and opens the intended-config one.
+and ``ntp-drift`` (rtr-dinkes' NTP differs from its intended config) and ``uplink-down`` (the
+Lintasarta internet circuit went dark on the core router) planted. So run 2 resolves the LAN finding
+and opens the intended-config one, and internet continuity goes from met to not met.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def runs(lab: Any, netbox_seeded: Any, tmp_path_factory: pytest.TempPathFactory)
         evidence = {p.name: p.read_text() for p in (report / "evidence").glob("*.json")}
         lab.clear()
         lab.plant("ntp-drift")
+        lab.plant("uplink-down")
         second_code, second = nightly(env, "--report", str(report))
         yield Runs(env, report, first, first_code, second, second_code, evidence)
     finally:
@@ -94,7 +96,11 @@ def test_obligations_per_skpd_never_met_without_a_check(runs: Runs) -> None:
     assert found[("19.2", "disdik")]["state"] == "met"
     assert found[("20.1", "dinkes")]["state"] == "not_met"  # the demo's stale diagram
     assert found[("20.1", "disdukcapil")]["state"] == "not_met"  # never submitted
-    assert found[("kominfo.continuity", "regency")]["state"] == "not_checked"  # no check yet
+    # run 2: the Lintasarta uplink is down on the core router, read from the router itself
+    continuity = found[("kominfo.continuity", "regency")]
+    assert continuity["state"] == "not_met"
+    assert "LA-SKD-001 (core-diskominfo-01 GigabitEthernet0/2) is down" in continuity["evidence"]["en"]
+    assert "if TLK-SKD-001 fails, 0 Mbps remain" in continuity["evidence"]["en"]
     for skpd in ("disdik", "dinkes", "setwan"):
         # their stages had no input: not checked, never met
         for ob in ("14.8", "16.1", "16.2", "17"):
@@ -118,6 +124,10 @@ def test_history_first_seen_last_seen_resolved(runs: Runs) -> None:
     vlan = [f for f in disdik["findings"].values() if f["code"] == "LAN-006"]
     assert vlan and all(f["state"] == "resolved" for f in vlan)
     assert all(f["resolved"].endswith("+07:00") and f["first_seen"] == f["last_seen"] for f in vlan)
+    regency = history["skpd"]["regency"]
+    assert regency["obligations"]["kominfo.continuity"]["state"] == "not_met"  # run 1 met, run 2 not
+    down = [f for f in regency["findings"].values() if f["code"] == "NET-001"]
+    assert len(down) == 1 and down[0]["state"] == "open"
     ntp = [f for f in history["skpd"]["dinkes"]["findings"].values() if f["code"] == "CFG-ntp"]
     assert len(ntp) == 1 and ntp[0]["state"] == "open" and ntp[0]["resolved"] is None
     assert ntp[0]["first_seen"] == ntp[0]["last_seen"]  # seen in run 2 only

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simpul.core.nightly import CHECKS
+from simpul.core.nightly import CHECKS, REGENCY_CHECKS
 from simpul.errors import InputError
 from simpul.services.nightly import NightlyBusy, load_obligations, nightly_lock
 from simpul.settings import load_settings
@@ -38,8 +38,9 @@ def test_the_shipped_map_covers_the_perbup_and_the_kominfo_guidance(tmp_path: Pa
     assert PERBUP | {"kominfo.bandwidth", "kominfo.continuity"} <= set(obligations)
     for o in obligations.values():
         assert o.requirement["id"] and o.requirement["en"] and o.evidence["id"] and o.evidence["en"]
-        assert o.check is None or o.check in CHECKS
-    assert obligations["kominfo.continuity"].check is None  # no uplink probe yet: reported not checked
+        assert o.check is None or o.check in CHECKS or o.check in REGENCY_CHECKS
+    continuity = obligations["kominfo.continuity"]
+    assert (continuity.check, continuity.scope) == ("internet.continuity", "regency")
     assert obligations["14.5"].requirement["id"].startswith("Setiap SKPD")
 
 
@@ -84,6 +85,18 @@ def test_an_id_listed_twice_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="listed twice") as err:
         load_obligations(_settings(tmp_path), bad)
     assert err.value.line == 5
+
+
+def test_a_regency_check_on_an_skpd_row_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "scope.yaml"
+    bad.write_text(
+        "version: 1\nobligations:\n"
+        "  - {id: net, source: P, article: A, requirement: {id: a, en: b},\n"
+        "     check: internet.continuity, evidence: {id: a, en: b}}\n"
+    )
+    with pytest.raises(InputError, match="judges the whole regency") as err:
+        load_obligations(_settings(tmp_path), bad)
+    assert err.value.line == 4 and "scope: regency" in (err.value.hint or "")
 
 
 def test_an_unknown_stage_is_exit_2(tmp_path: Path) -> None:

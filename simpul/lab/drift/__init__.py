@@ -33,6 +33,7 @@ Kind = Literal[
     "replace-model",
     "add-config-line",
     "change-context",
+    "link-down",
 ]
 
 
@@ -162,6 +163,13 @@ def _remove_link(devices: Devices, scenario: DriftScenario, lab: DeviceLab) -> N
         dev = _set_interface(_device(devices, name, scenario), port, link_up=False)
         nbrs = tuple(n for n in dev.neighbors if not (n.local_port == port and n.remote_device == peer_name))
         devices[name] = dev.model_copy(update={"neighbors": nbrs})
+
+
+def _link_down(devices: Devices, scenario: DriftScenario, lab: DeviceLab) -> None:
+    """A line outside the lab went dark (an ISP's circuit): the port stays configured, its link is down."""
+    name = _require(scenario.device, scenario, "device")
+    port = _require(scenario.interface, scenario, "interface")
+    devices[name] = _set_interface(_device(devices, name, scenario), port, link_up=False)
 
 
 def _move_link(devices: Devices, scenario: DriftScenario, lab: DeviceLab) -> None:
@@ -356,4 +364,5 @@ _APPLY: dict[str, Callable[[Devices, DriftScenario, DeviceLab], None]] = {
     "add-config-line": _add_config_line,
     "add-device": _add_device,
     "change-context": _change_context,
+    "link-down": _link_down,
 }
