@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -32,6 +32,28 @@ ONLY = typer.Option([], "--only", help="run only this stage; repeat for several"
 OBLIGATIONS = typer.Option(None, "--obligations", help="the regulatory map (compliance/obligations.yaml)")
 TOPOLOGY = typer.Option(None, "--topology-dir", help="the submitted LAN diagrams (default: topology/)")
 COLOURS = {"ok": "green", "failed": "red", "skipped": "dim", "no_input": "yellow"}
+
+
+class _DeviceBar:
+    """A transient bar per device run on a terminal (``simpul.devices.runner.device_progress``)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        self.bar = Progress(*columns, console=err_console, transient=True)
+        self.task: Any = None
+
+    def start(self, what: str, total: int) -> None:
+        self.task = self.bar.add_task(what, total=total)
+        self.bar.start()
+
+    def advance(self, device: str, ok: bool) -> None:
+        self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        self.bar.stop()
+        self.bar.remove_task(self.task)
 
 
 def _progress(name: str, outcome: StageOutcome | None) -> None:
@@ -59,9 +81,12 @@ def nightly_command(
     from simpul.services.nightly import NightlyRequest, run_nightly
 
     quiet_nornir()  # each failed device is listed with its reason; no Nornir tracebacks under a timer
-    progress = _progress if sys.stderr.isatty() else None
-    request = NightlyRequest(report, tuple(only), obligations, topology_dir, progress)
-    result = run_nightly(settings(), request)
+    from simpul.devices.runner import device_progress
+
+    terminal = sys.stderr.isatty()
+    request = NightlyRequest(report, tuple(only), obligations, topology_dir, _progress if terminal else None)
+    with device_progress(_DeviceBar() if terminal else None):
+        result = run_nightly(settings(), request)
     for stage, exc in result.crashes.items():
         err_console.print(
             f"[red]internal error[/] in stage {stage}: details in {write_crash_file(exc, 'nightly')}"

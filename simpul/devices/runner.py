@@ -8,9 +8,12 @@ connection (not simulated in the lab, a platform simpul does not drive) are repo
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
 
 from simpul.devices.outcomes import DeviceOutcome, outcomes_from
 from simpul.devices.platforms import PLATFORMS
@@ -19,6 +22,46 @@ from simpul.inventory import Filters, InventoryHost, load_hosts
 from simpul.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class DeviceProgress(Protocol):
+    """Told how device work goes (a progress bar on a terminal): called from Nornir's worker threads."""
+
+    def start(self, what: str, total: int) -> None: ...
+
+    def advance(self, device: str, ok: bool) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+_PROGRESS: ContextVar[DeviceProgress | None] = ContextVar("simpul_device_progress", default=None)
+
+
+@contextmanager
+def device_progress(hook: DeviceProgress | None) -> Iterator[None]:
+    """Every :func:`run_on_devices` inside the block reports to ``hook`` (None: to nobody).
+
+    The caller (the CLI) owns the display; services and tasks stay silent and unchanged.
+    """
+    token = _PROGRESS.set(hook)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def _tracked(task: Callable[..., Any], hook: DeviceProgress) -> Callable[..., Any]:
+    @functools.wraps(task)
+    def tracked(nornir_task: Any, **kwargs: Any) -> Any:
+        ok = False
+        try:
+            result = task(nornir_task, **kwargs)
+            ok = True
+            return result
+        finally:
+            hook.advance(nornir_task.host.name, ok)
+
+    return tracked
 
 
 def nornir_host_data(host: InventoryHost) -> dict[str, Any]:
@@ -144,11 +187,18 @@ def run_on_devices(
     refused = refused_hosts(nornir)
     runnable = nornir.filter(filter_func=lambda h: h.name not in refused)
     agg = None
+    hook = _PROGRESS.get()
     if runnable.inventory.hosts:
+        what = name or task.__name__
+        run_task = task if hook is None else _tracked(task, hook)
+        if hook is not None:
+            hook.start(what, len(runnable.inventory.hosts))
         try:
-            agg = runnable.run(task=task, name=name or task.__name__, on_failed=True, **kwargs)
+            agg = runnable.run(task=run_task, name=what, on_failed=True, **kwargs)
         finally:
             runnable.close_connections(on_failed=True)
+            if hook is not None:
+                hook.stop()
     outcomes = outcomes_from(agg, list(runnable.inventory.hosts), secrets, refused)
     for outcome in outcomes.values():
         if outcome.error is not None:

@@ -213,3 +213,38 @@ def test_no_planted_secret_anywhere_in_repo_history_or_logs(lab: Lab, repo: Path
     assert "rtr-cut: disconnected: the session closed mid-output" in log_text  # the logs were captured
     assert [s for s in lab.planted.all() if s in log_text] == []
     assert git(repo, "fsck", "--strict") == ""
+
+
+class _Recorder:
+    """A DeviceProgress that remembers what it was told (the CLI draws a bar from the same calls)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+
+    def start(self, what: str, total: int) -> None:
+        self.calls.append(("start", what, str(total)))
+
+    def advance(self, device: str, ok: bool) -> None:
+        self.calls.append(("advance", device, str(ok)))
+
+    def stop(self) -> None:
+        self.calls.append(("stop",))
+
+
+def test_device_progress_hears_of_every_device_once(
+    lab: Lab, repo: Path, rules: Any, failing: dict[str, Device]
+) -> None:
+    from simpul.devices.runner import device_progress
+
+    hook = _Recorder()
+    with device_progress(hook):
+        result = run(lab, repo, rules, extra=[failing["unreachable"]])
+    devices = [*GOOD, "rtr-gone"]
+    assert hook.calls[0] == ("start", "backup_config", str(len(devices))) and hook.calls[-1] == ("stop",)
+    advanced = {c[1]: c[2] for c in hook.calls if c[0] == "advance"}
+    assert len([c for c in hook.calls if c[0] == "advance"]) == len(devices)
+    assert advanced == {**{n: "True" for n in GOOD}, "rtr-gone": "False"}
+    assert result.failed == {"rtr-gone": "unreachable: connection refused"}
+    with device_progress(None):  # nobody listening: nothing breaks, nothing is told
+        assert run(lab, repo, rules).failed == {}
+    assert hook.calls[-1] == ("stop",) and len(hook.calls) == len(devices) + 2
