@@ -31,6 +31,9 @@ REPORT = typer.Option(None, "--report", help="report directory (default: setting
 ONLY = typer.Option([], "--only", help="run only this stage; repeat for several")
 OBLIGATIONS = typer.Option(None, "--obligations", help="the regulatory map (compliance/obligations.yaml)")
 TOPOLOGY = typer.Option(None, "--topology-dir", help="the submitted LAN diagrams (default: topology/)")
+QUEUE = typer.Option(
+    None, "--queue", help="back up configs on `simpul worker`s via this RQ Redis URL (docs/scale-out.md)"
+)
 COLOURS = {"ok": "green", "failed": "red", "skipped": "dim", "no_input": "yellow"}
 
 
@@ -75,6 +78,7 @@ def nightly_command(
     only: list[str] = ONLY,
     obligations: Path | None = OBLIGATIONS,
     topology_dir: Path | None = TOPOLOGY,
+    queue: str | None = QUEUE,
     as_json: bool = typer.Option(False, "--json", help="print the run's summary as JSON"),
 ) -> None:
     """Back up, audit, check and report everything; record history. Exit 1: findings or failures."""
@@ -84,7 +88,9 @@ def nightly_command(
     from simpul.devices.runner import device_progress
 
     terminal = sys.stderr.isatty()
-    request = NightlyRequest(report, tuple(only), obligations, topology_dir, _progress if terminal else None)
+    request = NightlyRequest(
+        report, tuple(only), obligations, topology_dir, _progress if terminal else None, _backup_on(queue)
+    )
     with device_progress(_DeviceBar() if terminal else None):
         result = run_nightly(settings(), request)
     for stage, exc in result.crashes.items():
@@ -96,6 +102,17 @@ def nightly_command(
     else:
         _render(result)
     raise typer.Exit(result.exit_code)
+
+
+def _backup_on(queue: str | None) -> Any:
+    """The config backup stage's fetcher: the RQ coordinator with ``--queue``, else the default."""
+    if queue is None:
+        return None
+    import functools
+
+    from simpul.scale.backup import QueueOptions, backup_configs_on_workers
+
+    return functools.partial(backup_configs_on_workers, options=QueueOptions(url=queue))
 
 
 def _render(result: NightlyResult) -> None:

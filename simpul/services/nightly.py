@@ -211,6 +211,9 @@ class NightlyRequest:
     obligations: Path | None = None
     topology_dir: Path | None = None  # the submitted diagrams (default: topology/ of the project)
     progress: Progress | None = None  # called at each stage's start (None) and end (its outcome)
+    # how the config backup stage fetches (None: here, with Nornir); the CLI passes the RQ coordinator
+    # (simpul.scale.backup) for --queue: services never import the scale-out layer that sits above them
+    backup: Callable[[Settings, Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -417,7 +420,7 @@ def _stage(run: _Run, name: str) -> StageOutcome:
 def _backup(run: _Run) -> _Done:
     from simpul.services.backup import BackupRequest, backup_configs
 
-    result = backup_configs(run.settings, BackupRequest())
+    result = (run.request.backup or backup_configs)(run.settings, BackupRequest())
     run.evidence("backup", result.as_json())
     state: dict[str, str | None] = {n: None for n in (*result.changed, *result.unchanged)}
     state.update(result.failed)

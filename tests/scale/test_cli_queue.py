@@ -84,3 +84,20 @@ def test_backup_configs_through_a_worker(
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"
     assert "disdik/disdik/rtr-disdik.cfg" in git(repo, "ls-files").split()
     assert [s for s in creds.values() if s in all_repo_text(repo)] == []
+
+
+def test_nightly_takes_the_queue_for_its_config_backup(
+    netbox_seeded: LabNetBox, redis_server: Redis, tmp_path: Path
+) -> None:
+    """``simpul nightly --queue URL``: the backup stage goes through the RQ coordinator. With no worker
+    listening it fails as the coordinator does (clearly, nothing committed); the run goes on."""
+    env = {**netbox_seeded.env(), "SIMPUL_STATE_DIR": str(tmp_path / "state")}
+    args = ("--only", "backup", "--queue", redis_server.url(6), "--json", "--report", str(tmp_path / "r"))
+    proc = run_simpul("nightly", *args, env=env)
+    assert "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    backup = result["stages"]["backup"]
+    assert backup["status"] == "failed", backup
+    assert "no simpul worker" in backup["message"]
+    assert proc.returncode == 2  # the stage's own error: bad setup, as `backup configs --queue` says
+    assert not (tmp_path / "state" / "backups").exists()  # nothing committed
