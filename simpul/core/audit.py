@@ -76,6 +76,7 @@ DEFAULT_ARTICLES: dict[FindingKind, str] = {
     FindingKind.CHANGE_NOT_REPORTED: "Pasal 20 ayat (2)",
     FindingKind.DIAGRAM_MISSING: "Pasal 20 ayat (1) jo. Pasal 46",
     FindingKind.DEVICE_UNREACHABLE: "Pasal 19 ayat (2)",
+    FindingKind.DIAGRAM_INCOMPLETE: "Pasal 20 ayat (1)",
 }
 
 

@@ -34,6 +34,7 @@ class FindingKind(StrEnum):
     DIAGRAM_MISSING = "diagram_missing"
     DEVICE_UNREACHABLE = "device_unreachable"
     NEIGHBOUR_DISCOVERY_OFF = "neighbour_discovery_off"
+    DIAGRAM_INCOMPLETE = "diagram_incomplete"
 
 
 # Stable codes: never renumber, only append. docs/errors.md explains each one.
@@ -52,6 +53,7 @@ FINDING_CODES: dict[FindingKind, str] = {
     FindingKind.DIAGRAM_MISSING: "REG-003",
     FindingKind.DEVICE_UNREACHABLE: "OPS-001",
     FindingKind.NEIGHBOUR_DISCOVERY_OFF: "OPS-002",
+    FindingKind.DIAGRAM_INCOMPLETE: "REG-004",
 }
 
 

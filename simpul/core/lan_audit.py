@@ -9,7 +9,8 @@ live snapshot of every SKPD, then calls :func:`audit_skpd` once per SKPD. The fi
   that did not answer, or that runs no neighbour discovery, are not called missing;
 - the Pasal 20 checks (REG-0xx): the diagram's age against ``today``, an SKPD Mandiri TIK without a
   diagram, a change (``last_change``, from the backup history) after the diagram's date. The
-  submission date is the diagram's own, else NetBox's ``lan_diagram_date``.
+  submission date is the diagram's own, else NetBox's ``lan_diagram_date``; a diagram that reads only
+  in part (the reader's warnings) is REG-004 per warning.
 
 NetBox's view is carried into the report's pictures; its differences from the diagram are not
 findings of the audit (``lan diff --netbox`` shows them).
@@ -36,10 +37,11 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from simpul.core.audit import SkpdAudit, UnreachableDevice, sort_findings
 from simpul.core.diff import diff_topologies
-from simpul.core.findings import Finding
+from simpul.core.findings import Finding, FindingKind, Severity
 from simpul.core.regulatory import regulatory_findings
 from simpul.core.snapshot import Snapshot, silent_devices, snapshot_findings, snapshot_to_topology
 from simpul.core.topology import Topology
@@ -56,10 +58,24 @@ def audit_skpd(
     snapshot: Snapshot | None = None,
     netbox_diagram_date: dt.date | None = None,
     last_change: dt.date | None = None,
+    diagram_warnings: Sequence[str] = (),
 ) -> SkpdAudit:
-    """One SKPD's ``SkpdAudit`` from its three views (see the module docstring)."""
+    """One SKPD's ``SkpdAudit`` from its three views (see the module docstring).
+
+    ``diagram_warnings``: what the diagram reader skipped (lines that read as no link, unnamed icons);
+    each one is a REG-004 finding, since a diff against a picture read in part proves nothing.
+    """
     live = snapshot_to_topology(snapshot) if snapshot is not None else None
-    findings: list[Finding] = []
+    findings: list[Finding] = [
+        Finding(
+            kind=FindingKind.DIAGRAM_INCOMPLETE,
+            severity=Severity.MEDIUM,
+            skpd=slug,
+            actual=warning,
+            message=f"the diagram reads only in part: {warning}",
+        )
+        for warning in diagram_warnings
+    ]
     silent: frozenset[str] = frozenset()
     if snapshot is not None:
         silent = silent_devices(snapshot)

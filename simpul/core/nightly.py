@@ -155,7 +155,7 @@ class DataBackupFacts:
 # Which DBK codes speak for which ayat (simpul.core.data_backup.BACKUP_FINDING_CODES).
 DBK_16_1 = frozenset({"DBK-001", "DBK-002", "DBK-003", "DBK-004", "DBK-005", "DBK-006"})
 DBK_DRILL = frozenset({"DBK-007", "DBK-008", "DBK-009"})
-REG_DIAGRAM = frozenset({"REG-001", "REG-003"})
+REG_DIAGRAM = frozenset({"REG-001", "REG-003", "REG-004"})
 
 
 @dataclass(frozen=True)

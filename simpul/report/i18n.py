@@ -253,6 +253,11 @@ KIND: dict[Lang, dict[FindingKind, tuple[str, str]]] = {
             "Aktifkan LLDP (mis. `lldp run` pada Cisco IOS) atau CDP agar Dinas Kominfo dapat memeriksa "
             "sambungan perangkat ini.",
         ),
+        FindingKind.DIAGRAM_INCOMPLETE: (
+            "Diagram LAN hanya terbaca sebagian: perbandingannya tidak lengkap",
+            "Beri nama setiap perangkat (label atau teks di dekatnya) dan sambungkan kedua ujung setiap "
+            "garis ke perangkat; periksa dengan simpul diagram check, lalu serahkan ulang ke Dinas Kominfo.",
+        ),
     },
     "en": {
         FindingKind.MISSING_DEVICE: (
@@ -318,6 +323,11 @@ KIND: dict[Lang, dict[FindingKind, tuple[str, str]]] = {
             "Neighbour discovery (LLDP/CDP) is off on the device",
             "Turn LLDP on (e.g. `lldp run` on Cisco IOS) or CDP, so the Dinas Kominfo can check this "
             "device's links.",
+        ),
+        FindingKind.DIAGRAM_INCOMPLETE: (
+            "The LAN diagram reads only in part: the comparison is incomplete",
+            "Name every device (its label or a text next to it) and attach both ends of each line to a "
+            "device; check it with simpul diagram check, then submit it again.",
         ),
     },
 }

@@ -87,10 +87,11 @@ def find_diagram(topology_dir: Path, slug: str) -> Path | None:
     return None
 
 
-def load_diagrams(topology_dir: Path, slugs: list[str]) -> dict[str, Topology]:
+def load_diagrams(topology_dir: Path, slugs: list[str]) -> dict[str, DiagramResult]:
     """Every SKPD's diagram, read and checked (a bad one raises InputError: exit 2).
 
     An SKPD without a file has no entry; a diagram whose ``skpd:`` is not its file name is refused.
+    Each result keeps its reading report: the audit turns its warnings into REG-004 findings.
     """
     if not topology_dir.is_dir():
         raise InputError(
@@ -99,12 +100,13 @@ def load_diagrams(topology_dir: Path, slugs: list[str]) -> dict[str, Topology]:
             field="--topology-dir",
             hint="give the directory holding <skpd>.yaml / <skpd>.drawio diagrams",
         )
-    diagrams: dict[str, Topology] = {}
+    diagrams: dict[str, DiagramResult] = {}
     for slug in slugs:
         path = find_diagram(topology_dir, slug)
         if path is None:
             continue
-        topology = load_diagram(path).topology
+        result = load_diagram(path)
+        topology = result.topology
         if topology.skpd and topology.skpd != slug:
             raise InputError(
                 f"the diagram says SKPD {topology.skpd!r} but its file name says {slug!r}",
@@ -112,7 +114,7 @@ def load_diagrams(topology_dir: Path, slugs: list[str]) -> dict[str, Topology]:
                 field="skpd",
                 hint=f"name the file {topology.skpd}{path.name[len(slug) :]} or fix the SKPD in it",
             )
-        diagrams[slug] = topology.model_copy(update={"skpd": slug})
+        diagrams[slug] = result.model_copy(update={"topology": topology.model_copy(update={"skpd": slug})})
     return diagrams
 
 

@@ -107,4 +107,14 @@ def test_a_picture_in_the_topology_directory_is_an_skpd_diagram(tmp_path: Path) 
     assert find_diagram(tmp_path, "setda") == tmp_path / "setda.drawio.png"
     diagrams = load_diagrams(tmp_path, ["setda", "bappeda", "dinkes"])
     assert sorted(diagrams) == ["bappeda", "setda"]
-    assert len(diagrams["setda"].devices) == 6
+    assert len(diagrams["setda"].topology.devices) == 6
+    assert diagrams["setda"].report.warnings == ()  # read whole: no REG-004 in an audit
+
+
+def test_the_audit_gets_each_diagram_s_warnings(tmp_path: Path) -> None:
+    from simpul.services.diagram import load_diagrams
+
+    (tmp_path / "setda.drawio").write_text((CORPUS / "setda-unglued.drawio").read_text())
+    (setda,) = load_diagrams(tmp_path, ["setda"]).values()
+    assert setda.topology.skpd == "setda"
+    assert len(setda.report.warnings) == 1 and "only 0 of 5 lines read as links" in setda.report.warnings[0]

@@ -184,3 +184,21 @@ def test_neighbour_discovery_off_is_a_finding_and_its_links_are_not_called_missi
     # one protocol still on (IOS as shipped: LLDP off, CDP on) and nothing seen: the link is missing
     cdp_on = _audit(_snapshot_from({"rtr-disdik": [], "sw-disdik-01": []}, {"lldp": False, "cdp": True}))
     assert [f.code for f in cdp_on.findings] == ["LAN-003"]
+
+
+def test_a_diagram_read_in_part_is_a_finding_even_when_nothing_differs() -> None:
+    """The reader's warnings (lines that are no links, unnamed icons) become REG-004: the diff below
+    rests on an incomplete picture, so "compliant" would be a false assurance (Pasal 20 ayat (1))."""
+    warning = "only 0 of 5 lines read as links between two devices (6 devices read); skipped: ..."
+    audit = audit_skpd(
+        slug="disdik",
+        name="Dinas Pendidikan",
+        mandiri_tik=True,
+        today=TODAY,
+        diagram=_diagram(),
+        netbox=seed_topology("disdik"),
+        snapshot=_snapshot(),
+        diagram_warnings=(warning,),
+    )
+    assert [(f.code, f.severity.value, f.actual) for f in audit.findings] == [("REG-004", "medium", warning)]
+    assert audit.status is not AuditStatus.COMPLIANT
