@@ -260,14 +260,15 @@ def check_backup_rpo(f: Facts, s: SkpdFacts) -> Verdict:
     codes = sorted(set(d.codes) & DBK_16_1)
     age = f"{d.age_hours:.0f} h" if d.age_hours is not None else "-"
     rpo = f"{d.rpo_hours:.0f} h" if d.rpo_hours is not None else "-"
+    hours = {"age": age.replace(" h", " jam"), "rpo": rpo.replace(" h", " jam")}
+    en = f"last backup {age} ago (RPO {rpo})"
+    id_ = f"cadangan terakhir {hours['age']} lalu (RPO {hours['rpo']})"
     if codes:
-        return _v(
-            State.NOT_MET,
-            f"{', '.join(codes)}; last backup {age} ago (RPO {rpo})",
-            f"{', '.join(codes)}; cadangan terakhir {age} lalu (RPO {rpo})",
-            codes=codes,
-        )
-    return _v(State.MET, f"last backup {age} ago (RPO {rpo})", f"cadangan terakhir {age} lalu (RPO {rpo})")
+        return _v(State.NOT_MET, f"{', '.join(codes)}; {en}", f"{', '.join(codes)}; {id_}", codes=codes)
+    return _v(State.MET, en, id_)
+
+
+DRILL_ID = {"passed": "lulus", "failed": "gagal"}
 
 
 def check_drill(f: Facts, s: SkpdFacts) -> Verdict:
@@ -285,10 +286,11 @@ def check_drill(f: Facts, s: SkpdFacts) -> Verdict:
         return _v(
             State.NOT_MET,
             f"{', '.join(codes)}; last drill: {d.last_drill or 'none'}",
-            f"{', '.join(codes)}; uji terakhir: {d.last_drill or 'belum ada'}",
+            f"{', '.join(codes)}; uji terakhir: {DRILL_ID.get(d.last_drill or '', 'belum ada')}",
             codes=codes,
         )
-    return _v(State.MET, f"last drill {d.last_drill}", f"uji pemulihan terakhir {d.last_drill}")
+    last_id = DRILL_ID.get(d.last_drill or "", d.last_drill)
+    return _v(State.MET, f"last drill {d.last_drill}", f"uji pemulihan terakhir {last_id}")
 
 
 def check_isolation(f: Facts, s: SkpdFacts) -> Verdict:

@@ -56,6 +56,7 @@ from simpul.core.nightly import (
     FINDING_PREFIX,
     OBLIGATION_PREFIX,
     REGENCY_CHECKS,
+    SERVER_ROLE,
     STAGES,
     BandwidthFacts,
     DataBackupFacts,
@@ -357,9 +358,37 @@ def _context(run: _Run) -> None:
     skpds = load_skpd_facts(run.settings, api=run.api)
     hosts = load_hosts(run.settings, Filters(), api=run.api)
     run.facts["skpds"] = tuple(SkpdFacts(s.slug, s.name, s.mandiri_tik) for s in skpds)
-    run.facts["devices"] = tuple(DeviceFacts(h.name, h.skpd, h.role, h.site) for h in hosts)
+    devices = tuple(DeviceFacts(h.name, h.skpd, h.role, h.site) for h in hosts)
+    run.facts["devices"] = devices + _server_vms(run.api)
     run.facts["pusat_data_sites"] = _pusat_data_sites(run.api)
     run.regency = load_regency_name(run.settings, api=run.api)
+
+
+def _server_vms(api: Any) -> tuple[DeviceFacts, ...]:
+    """An SKPD's servers that NetBox models as virtual machines (role ``server``), where they run.
+
+    The VPS of the Pusat Data cluster are left out: the ``vps`` stage reads those (Pasal 14(8))."""
+    from simpul.core.vps import VpsInputError
+    from simpul.netbox.client import get_all
+    from simpul.netbox.vps import pusat_data
+
+    try:
+        vps_cluster: int | None = pusat_data(api).cluster_id
+    except VpsInputError:
+        vps_cluster = None
+    rows = get_all(
+        api, "virtualization/virtual-machines", [("role", SERVER_ROLE)], "name,tenant,site,cluster"
+    )
+    return tuple(
+        DeviceFacts(
+            str(vm["name"]),
+            (vm.get("tenant") or {}).get("slug"),
+            SERVER_ROLE,
+            (vm.get("site") or {}).get("slug"),
+        )
+        for vm in rows
+        if (vm.get("cluster") or {}).get("id") != vps_cluster
+    )
 
 
 def _pusat_data_sites(api: Any) -> frozenset[str] | None:

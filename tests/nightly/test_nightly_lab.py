@@ -93,6 +93,9 @@ def test_obligations_per_skpd_never_met_without_a_check(runs: Runs) -> None:
     found = results(runs.report)
     assert len({skpd for _, skpd in found if skpd != "regency"}) == 38
     assert found[("18.2", "disdik")]["state"] == "met"  # its edge answered tonight
+    # srv-disdik-01 is a VM (role server) in the Pusat Data's server cluster: Pasal 14(5) holds
+    assert found[("14.5", "disdik")]["state"] == "met", found[("14.5", "disdik")]
+    assert found[("14.5", "disdik")]["evidence"]["en"] == "1 server/VPS in the Pusat Data"
     assert found[("19.2", "disdik")]["state"] == "met"
     assert found[("20.1", "dinkes")]["state"] == "not_met"  # the demo's stale diagram
     assert found[("20.1", "disdukcapil")]["state"] == "not_met"  # never submitted
