@@ -46,6 +46,9 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
 def env(lab: Any, netbox_seeded: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     lab.clear()
     env = lab.env()
+    # all 78 simulated devices answer from one Python process sharing 2 cores with the test run: fewer
+    # sessions at once and a longer timeout keep a collect right after a drift restart from timing out
+    env.update(SIMPUL_WORKERS="16", SIMPUL_DEVICE_TIMEOUT="60")
     env["SIMPUL_STATE_DIR"] = str(tmp_path_factory.mktemp("lan-audit-state"))  # no backup history
     yield env
     lab.clear()

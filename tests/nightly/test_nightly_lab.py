@@ -48,6 +48,9 @@ def runs(lab: Any, netbox_seeded: Any, tmp_path_factory: pytest.TempPathFactory)
     lab.clear()
     state = tmp_path_factory.mktemp("nightly-state")
     env = lab.env()
+    # all 78 simulated devices answer from one Python process sharing 2 cores with the test run: fewer
+    # sessions at once and a longer timeout keep a collect right after a drift restart from timing out
+    env.update(SIMPUL_WORKERS="16", SIMPUL_DEVICE_TIMEOUT="60")
     env["SIMPUL_STATE_DIR"] = str(state)  # its own backup repo and history; no data-backup target
     env["SIMPUL_LIBVIRT_URI"] = f"qemu+unix:///system?socket={state}/no-libvirt.sock"  # no hypervisor
     report = state / "report"
