@@ -1,52 +1,145 @@
-"""The ``simpul`` command: one typer app, one sub-app per area."""
+"""The ``simpul`` command: one typer app, one sub-app per area, each imported only when it runs.
+
+The table below names every command, how to load it and its one-line help (``simpul --help`` lists
+them without importing any: simpul/cli/_lazy.py). A loader imports its module inside the function,
+so the import graph still shows which modules the CLI mounts.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from simpul.cli import (
-    backup,
-    bandwidth,
-    config,
-    data_backup,
-    diagram,
-    intended,
-    intended_push,
-    inventory,
-    lab,
-    lan,
-    netbox,
-    nightly,
-    report,
-    vps,
-    worker,
-)
-from simpul.cli._common import setup_logging
+from simpul.cli._common import setup_logging  # also: typer help without type noise
+from simpul.cli._lazy import Lazy, LazyGroup
 from simpul.errors import SimpulError
 from simpul.settings import load_settings
+
+
+def _inventory() -> Any:
+    from simpul.cli import inventory
+
+    return inventory.inventory_command
+
+
+def _nightly() -> Any:
+    from simpul.cli import nightly
+
+    return nightly.nightly_command
+
+
+def _worker() -> Any:
+    from simpul.cli import worker
+
+    return worker.worker_command
+
+
+def _config() -> Any:
+    from simpul.cli import config
+
+    return config.app
+
+
+def _lab() -> Any:
+    from simpul.cli import lab
+
+    return lab.app
+
+
+def _netbox() -> Any:
+    from simpul.cli import netbox
+
+    return netbox.app
+
+
+def _backup() -> Any:
+    from simpul.cli import backup, data_backup
+
+    if not any(group.name == "data" for group in backup.app.registered_groups):
+        backup.app.add_typer(data_backup.app, name="data")
+    return backup.app
+
+
+def _intended() -> Any:
+    from simpul.cli import intended, intended_push
+
+    if not any(command.name == "push" for command in intended.app.registered_commands):
+        intended.app.command("push")(intended_push.push_command)
+    return intended.app
+
+
+def _diagram() -> Any:
+    from simpul.cli import diagram
+
+    return diagram.app
+
+
+def _lan() -> Any:
+    from simpul.cli import lan
+
+    return lan.app
+
+
+def _bandwidth() -> Any:
+    from simpul.cli import bandwidth
+
+    return bandwidth.app
+
+
+def _vps() -> Any:
+    from simpul.cli import vps
+
+    return vps.app
+
+
+def _report() -> Any:
+    from simpul.cli import report
+
+    return report.app
+
+
+class Simpul(LazyGroup):
+    lazy = {  # noqa: RUF012 - the class's table, never mutated
+        "inventory": Lazy(
+            _inventory, "Build the Nornir inventory from NetBox (the same hosts and groups Ansible sees)."
+        ),
+        "nightly": Lazy(
+            _nightly,
+            "Back up, audit, check and report everything; record history. Exit 1: findings or failures.",
+        ),
+        "worker": Lazy(
+            _worker, "Run device jobs (config backups) that `simpul backup configs --queue` hands out."
+        ),
+        "config": Lazy(_config, "Settings: default -> env var -> settings file."),
+        "lab": Lazy(_lab, "The built-in lab: a real NetBox 4.7 and simulated devices."),
+        "netbox": Lazy(
+            _netbox, "The Pemda model in NetBox: bootstrap (custom fields, roles, platforms, tags) and seed."
+        ),
+        "backup": Lazy(_backup, "Config backups of every device into a git repository."),
+        "intended": Lazy(_intended, "Intended configs from NetBox and compliance per feature."),
+        "diagram": Lazy(
+            _diagram, "Submitted SKPD LAN diagrams (YAML or draw.io): check how one was read, export one."
+        ),
+        "lan": Lazy(
+            _lan, "SKPD LANs (Pasal 19-20): collect live state, diff against the submitted diagram, audit."
+        ),
+        "bandwidth": Lazy(
+            _bandwidth, "Per-SKPD internet bandwidth: plan, check, propose, render, verify, apply."
+        ),
+        "vps": Lazy(_vps, "VPS in the Pusat Data (Pasal 14 ayat 8): request, apply, list."),
+        "report": Lazy(_report, "Reports over the nightly history (Pasal 44 monitoring)."),
+    }
+
 
 app = typer.Typer(
     name="simpul",
     help="Jaringan Intra Pemda automation: NetBox as source of truth, Nornir and Ansible as hands.",
+    cls=Simpul,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(config.app, name="config")
-app.add_typer(lab.app, name="lab")
-app.add_typer(netbox.app, name="netbox")
-app.command(name="inventory")(inventory.inventory_command)
-backup.app.add_typer(data_backup.app, name="data")
-app.add_typer(backup.app, name="backup")
-intended.app.command("push")(intended_push.push_command)
-app.add_typer(intended.app, name="intended")
-app.add_typer(diagram.app, name="diagram")
-app.add_typer(lan.app, name="lan")
-app.add_typer(bandwidth.app, name="bandwidth")
-app.add_typer(vps.app, name="vps")
-app.command(name="nightly")(nightly.nightly_command)
-app.add_typer(report.app, name="report")
-app.command(name="worker")(worker.worker_command)
 
 
 @app.callback()
@@ -61,9 +154,9 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="log to st
 def main() -> None:
     """The console script. Commands handle their own errors; this catches what escapes them
     (a bug in option parsing or the root callback): exit 3 with a crash file, never a traceback."""
-    from simpul.cli._common import internal_error
-
     try:
         app()
     except Exception as exc:  # the last line of defence; SimpulErrors never get here
+        from simpul.cli._common import internal_error
+
         raise SystemExit(internal_error(exc, "(start-up)").exit_code) from None
