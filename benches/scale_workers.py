@@ -72,7 +72,8 @@ def start_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
 def run_with(
     count: int, url: str, env: dict[str, str], hosts: list[Any], tmp: Path, sim_pid: int
 ) -> dict[str, Any]:
-    from simpul.scale.backup import QueueOptions, run_on_workers
+    from simpul.scale.backup import run_on_workers
+    from simpul.scale.coordinator import QueueOptions
     from simpul.scale.queue import connect, live_workers
     from simpul.store import GitStore
 

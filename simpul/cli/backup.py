@@ -55,7 +55,8 @@ def configs(
     backed up; 1: some devices failed (listed with the reason); 2: bad input, Redis down, no worker.
     """
     from simpul.inventory import Filters
-    from simpul.scale.backup import QueueOptions, backup_configs_on_workers
+    from simpul.scale.backup import backup_configs_on_workers
+    from simpul.scale.coordinator import QueueOptions
     from simpul.services.backup import BackupRequest, backup_configs
 
     filters = Filters.of(skpd=skpd, site=site, role=role, platform=platform, tag=tag, device=device)

@@ -22,6 +22,9 @@ app = typer.Typer(
 
 PLAN_OPT = typer.Option(None, "--plan", help="plan file (YAML/JSON) instead of NetBox")
 JSON_OPT = typer.Option(False, "--json", help="print JSON")
+QUEUE_OPT = typer.Option(
+    None, "--queue", help="run the device work on `simpul worker`s via this RQ Redis URL (docs/scale-out.md)"
+)
 OUTPUT_OPT = typer.Option(None, "--output", "-o", help="write to a file")
 SKPD_OPT = typer.Option(None, "--skpd", help="only these SKPD (repeatable)")
 DEVICE_OPT = typer.Option(None, "--device", help="only these core routers (repeatable)")
@@ -85,10 +88,14 @@ def check_command(plan_file: Path | None = PLAN_OPT, as_json: bool = JSON_OPT) -
 
 @app.command("continuity")
 @handles_errors
-def continuity_command(as_json: bool = JSON_OPT) -> None:
+def continuity_command(queue: str | None = QUEUE_OPT, as_json: bool = JSON_OPT) -> None:
     """Is every internet uplink answering, and what is left when one fails? (read-only; exit 1 if not)"""
+    from simpul.scale.remote import device_work
+
     quiet_nornir()
-    result = service.continuity(settings(), service.ContinuityRequest())
+    config = settings()
+    with device_work(config, queue):
+        result = service.continuity(config, service.ContinuityRequest())
     if as_json:
         emit_json(result.as_json())
         raise typer.Exit(result.exit_code)
@@ -251,6 +258,7 @@ def apply_command(
     downlink: str | None = typer.Option(
         None, "--downlink", help="IOS: LAN-facing interface for the download policy"
     ),
+    queue: str | None = QUEUE_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Push the plan to the core router(s) via Nornir: diff first, --commit to push, idempotent.
@@ -262,8 +270,12 @@ def apply_command(
     request = service.ApplyRequest(
         commit=commit, devices=tuple(device or ()), uplink=uplink, downlink=downlink
     )
+    from simpul.scale.remote import device_work
+
     quiet_nornir()
-    result = service.apply(settings(), request)
+    config = settings()
+    with device_work(config, queue):
+        result = service.apply(config, request)
     if as_json:
         emit_json(result.as_json())
     else:

@@ -27,6 +27,7 @@ JSON = typer.Option(False, "--json", help="print JSON")
 TEMPLATES = typer.Option(None, "--templates", help="template directory (default: the shipped tree)")
 OUT = typer.Option(None, "--out", help="write one <device>.cfg per device here")
 LIVE = typer.Option(False, "--live", help="fetch running configs from the devices")
+QUEUE = typer.Option(None, "--queue", help="with --live: read them on `simpul worker`s via this RQ Redis URL")
 REPO = typer.Option(None, "--repo", help="config-backup repo (default: backup_repo)")
 RULES = typer.Option(None, "--rules", help="rules (default compliance/rules.yaml)")
 WAIVERS = typer.Option(None, "--waivers", help="waivers (default compliance/waivers.yaml)")
@@ -85,6 +86,7 @@ def check(
     rules: Path | None = RULES,
     waivers: Path | None = WAIVERS,
     templates: Path | None = TEMPLATES,
+    queue: str | None = QUEUE,
     as_json: bool = JSON,
 ) -> None:
     """Compare running with intended, per device and feature. Exit 1: a finding or a failed device."""
@@ -97,7 +99,11 @@ def check(
     request = CheckRequest(
         filters=filters, live=live, repo=repo, rules=rules, waivers=waivers, templates=templates
     )
-    result = check_compliance(settings(), request)
+    from simpul.scale.remote import device_work
+
+    config = settings()
+    with device_work(config, queue):  # --live: running configs read (and scrubbed) on the workers
+        result = check_compliance(config, request)
     if as_json:
         emit_json(result.as_json())
         raise typer.Exit(result.exit_code)

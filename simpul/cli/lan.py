@@ -42,6 +42,9 @@ app = typer.Typer(
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
+QUEUE_OPT = typer.Option(
+    "--queue", help="run the device work on `simpul worker`s via this RQ Redis URL (docs/scale-out.md)"
+)
 FAIL_ON_HELP = "exit 1 when a finding is at least this severe (info..critical, none)"
 
 
@@ -150,6 +153,7 @@ def collect_command(
     role: list[str] = ROLE_OPT,
     platform: list[str] = PLATFORM_OPT,
     device: list[str] = DEVICE_OPT,
+    queue: Annotated[str | None, QUEUE_OPT] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Read every SKPD device's live state (read-only) and write one snapshot JSON per SKPD.
@@ -157,13 +161,17 @@ def collect_command(
     Exit 0: every device answered; 1: some did not (each is recorded in its snapshot and listed with
     the reason); 2: bad input or settings.
     """
+    from simpul.scale.remote import device_work
+
     quiet_nornir()
-    result = lan.collect(
-        settings(),
-        CollectRequest(
-            out=out, filters=Filters.of(skpd=skpd, site=site, role=role, platform=platform, device=device)
-        ),
-    )
+    config = settings()
+    with device_work(config, queue):
+        result = lan.collect(
+            config,
+            CollectRequest(
+                out=out, filters=Filters.of(skpd=skpd, site=site, role=role, platform=platform, device=device)
+            ),
+        )
     if as_json:
         emit_json(result.as_json())
         raise typer.Exit(result.exit_code)
@@ -200,6 +208,7 @@ def audit_command(
         Path | None,
         typer.Option("--topology-dir", help="submitted diagrams (default: topology/ of the project)"),
     ] = None,
+    queue: Annotated[str | None, QUEUE_OPT] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Audit every SKPD: diagram vs live LAN (NetBox alongside) and the Pasal 20 rules; write the report.
@@ -215,7 +224,11 @@ def audit_command(
         fail_on=fail_on,
         topology_dir=topology_dir,
     )
-    result = lan.audit(settings(), request)
+    from simpul.scale.remote import device_work
+
+    config = settings()
+    with device_work(config, queue):
+        result = lan.audit(config, request)
     if as_json:
         emit_json(result.as_json())
     else:

@@ -91,8 +91,13 @@ def nightly_command(
     request = NightlyRequest(
         report, tuple(only), obligations, topology_dir, _progress if terminal else None, _backup_on(queue)
     )
-    with device_progress(_DeviceBar() if terminal else None):
-        result = run_nightly(settings(), request)
+    from simpul.scale.remote import device_work
+
+    config = settings()
+    # --queue: the backup stage through its own coordinator (workers scrub), every other device
+    # stage (LAN collect, continuity) through the queue executor; this process writes everything
+    with device_progress(_DeviceBar() if terminal else None), device_work(config, queue, check_now=False):
+        result = run_nightly(config, request)
     for stage, exc in result.crashes.items():
         err_console.print(
             f"[red]internal error[/] in stage {stage}: details in {write_crash_file(exc, 'nightly')}"
@@ -110,7 +115,8 @@ def _backup_on(queue: str | None) -> Any:
         return None
     import functools
 
-    from simpul.scale.backup import QueueOptions, backup_configs_on_workers
+    from simpul.scale.backup import backup_configs_on_workers
+    from simpul.scale.coordinator import QueueOptions
 
     return functools.partial(backup_configs_on_workers, options=QueueOptions(url=queue))
 

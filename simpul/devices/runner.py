@@ -37,6 +37,44 @@ class DeviceProgress(Protocol):
 _PROGRESS: ContextVar[DeviceProgress | None] = ContextVar("simpul_device_progress", default=None)
 
 
+class DeviceExecutor(Protocol):
+    """Runs a Nornir task on hosts somewhere else (``simpul worker``s on a queue: simpul.scale).
+
+    ``run`` gets the hosts that may be contacted and returns one outcome per host, exactly as a
+    local run would; ``accepts`` says whether ``task`` can travel (its arguments and result have a
+    wire form), else it runs here.
+    """
+
+    def accepts(self, task: Callable[..., Any]) -> bool: ...
+
+    def run(
+        self,
+        nornir: Any,
+        task: Callable[..., Any],
+        *,
+        name: str,
+        secrets: list[str],
+        progress: DeviceProgress | None,
+        kwargs: dict[str, Any],
+    ) -> dict[str, DeviceOutcome]: ...
+
+
+_EXECUTOR: ContextVar[DeviceExecutor | None] = ContextVar("simpul_device_executor", default=None)
+
+
+@contextmanager
+def device_executor(executor: DeviceExecutor | None) -> Iterator[None]:
+    """Every :func:`run_on_devices` inside the block hands its hosts to ``executor`` (None: runs here).
+
+    The CLI chooses where device work runs (``--queue``); services and tasks stay unchanged.
+    """
+    token = _EXECUTOR.set(executor)
+    try:
+        yield
+    finally:
+        _EXECUTOR.reset(token)
+
+
 @contextmanager
 def device_progress(hook: DeviceProgress | None) -> Iterator[None]:
     """Every :func:`run_on_devices` inside the block reports to ``hook`` (None: to nobody).
@@ -179,7 +217,8 @@ def run_on_devices(
     """Run ``task`` concurrently on every host that may be contacted; one outcome per host.
 
     One device failing never stops the others; refused hosts are reported without a connection.
-    Connections are closed at the end.
+    Connections are closed at the end. Inside :func:`device_executor` the hosts are handed to the
+    executor instead (refused hosts are still refused here, never sent anywhere).
     """
     from nornir.core.plugins.connections import ConnectionPluginRegister
 
@@ -188,6 +227,15 @@ def run_on_devices(
     runnable = nornir.filter(filter_func=lambda h: h.name not in refused)
     agg = None
     hook = _PROGRESS.get()
+    executor = _EXECUTOR.get()
+    if executor is not None and runnable.inventory.hosts and executor.accepts(task):
+        secrets = list(secrets)
+        outcomes = executor.run(
+            runnable, task, name=name or task.__name__, secrets=secrets, progress=hook, kwargs=kwargs
+        )
+        outcomes.update(outcomes_from(None, [], secrets, refused))
+        _log_failures(outcomes)
+        return outcomes
     if runnable.inventory.hosts:
         what = name or task.__name__
         run_task = task if hook is None else _tracked(task, hook)
@@ -200,7 +248,11 @@ def run_on_devices(
             if hook is not None:
                 hook.stop()
     outcomes = outcomes_from(agg, list(runnable.inventory.hosts), secrets, refused)
+    _log_failures(outcomes)
+    return outcomes
+
+
+def _log_failures(outcomes: dict[str, DeviceOutcome]) -> None:
     for outcome in outcomes.values():
         if outcome.error is not None:
             log.warning("%s: %s", outcome.device, outcome.reason)
-    return outcomes

@@ -1,4 +1,9 @@
-"""What a ``simpul worker`` runs: fetch, check and scrub a batch of devices.
+"""What a ``simpul worker`` runs: a batch of devices, each device's result pushed as soon as it is done.
+
+- :func:`backup_batch`: fetch, check and scrub configs (``simpul backup configs --queue``);
+- :func:`device_batch`: any Nornir task of :data:`simpul.scale.tasks.REMOTE_TASKS` (LAN collect,
+  live compliance, bandwidth apply, intended push...), through the same ``run_on_devices`` as a
+  local run, so timeouts, refusals and failure reasons are the same.
 
 Each device's :class:`~simpul.services.backup.Fetched` (scrubbed text or the failure reason; the
 raw config never leaves the worker) is pushed to the run's results list as soon as that device is
@@ -19,10 +24,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from simpul.core.scrub import ScrubRules, load_scrub_rules
-from simpul.devices.platforms import scrub_families
 from simpul.inventory import InventoryHost
 from simpul.scale.queue import RESULTS_TTL
+from simpul.scale.tasks import REMOTE_TASKS, scrub_rules
 from simpul.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -49,11 +53,6 @@ def results_key(run: str) -> str:
     return f"simpul:results:{run}"
 
 
-@functools.lru_cache(maxsize=8)
-def _rules(text: str, source: str) -> ScrubRules:
-    return load_scrub_rules(text, source, scrub_families())
-
-
 @functools.lru_cache(maxsize=1)
 def _settings() -> Settings:
     return load_settings()
@@ -76,7 +75,7 @@ def backup_batch(
     assert job is not None, "backup_batch runs inside an RQ worker"
     conn = job.connection
     settings = _settings()
-    scrub_rules = _rules(rules["text"], rules["source"])
+    rules_ = scrub_rules(rules["text"], rules["source"])
     secrets = settings.secrets()
     inventory = [host_from_payload(h) for h in hosts]
     nornir = build_nornir(settings, hosts=inventory, workers=1)
@@ -88,13 +87,125 @@ def backup_batch(
     def one(name: str) -> None:
         single = nornir.filter(filter_func=lambda h: h.name == name)
         outcome = run_on_devices(single, backup_config, secrets=secrets, name="backup_config")[name]
-        fetched = fetched_of(single.inventory.hosts[name], outcome, scrub_rules, secrets)
+        fetched = fetched_of(single.inventory.hosts[name], outcome, rules_, secrets)
         pipe = conn.pipeline()
         pipe.rpush(key, json.dumps(dataclasses.asdict(fetched)))
         pipe.expire(key, RESULTS_TTL)
         pipe.execute()
 
     names = [h.name for h in inventory]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), settings.workers))) as pool:
+        list(pool.map(one, names))
+    return len(names)
+
+
+# -- any device task ---------------------------------------------------------------------------------
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue  # an object only this process can use: the worker's task does without it
+        out[key] = value
+    return out
+
+
+def nornir_host_payload(host: Any) -> dict[str, Any]:
+    """What a job says about a Nornir host: where and what it is, and its (JSON) data. Credentials
+    are never in a host's data: build_nornir takes them from settings, on each side."""
+    data = dict(host.data)
+    return {
+        "name": host.name,
+        "hostname": host.hostname,
+        "port": host.port,
+        "platform": data.get("netbox_platform"),
+        "role": data.get("role"),
+        "site": data.get("site"),
+        "skpd": data.get("skpd"),
+        "model": data.get("model"),
+        "tags": list(data.get("tags") or ()),
+        "groups": [g.name for g in host.groups],
+        "data": _json_safe(data),
+    }
+
+
+def _inventory_host(payload: dict[str, Any]) -> InventoryHost:
+    return InventoryHost(
+        name=payload["name"],
+        hostname=payload["hostname"],
+        port=int(payload["port"]),
+        platform=payload["platform"],
+        role=payload["role"],
+        site=payload["site"],
+        skpd=payload["skpd"],
+        tags=tuple(payload["tags"]),
+        model=payload["model"],
+        groups=tuple(payload["groups"]),
+    )
+
+
+def outcome_record(outcome: Any, result: Any) -> dict[str, Any]:
+    """A device outcome as JSON (``result`` already in its wire form)."""
+    error = outcome.error
+    return {
+        "name": outcome.device,
+        "result": result,
+        "changed": outcome.changed,
+        "diff": outcome.diff,
+        "error": None
+        if error is None
+        else {"category": error.category, "message": error.message, "hint": error.hint},
+    }
+
+
+def device_batch(
+    run: str,
+    task: str,
+    hosts: list[dict[str, Any]],
+    context: dict[str, Any],
+    args: dict[str, dict[str, Any]],
+    options: dict[str, Any],
+) -> int:
+    """The RQ job: run the remote task ``task`` on ``hosts`` concurrently (Nornir's dry-run as the
+    coordinator's), pushing each device's outcome as it completes. Returns how many were pushed."""
+    from rq import get_current_job
+
+    from simpul.devices.outcomes import DeviceOutcome, censored, classify
+    from simpul.devices.runner import build_nornir, run_on_devices
+
+    remote = REMOTE_TASKS[task]  # an unknown task fails the job: its devices fail with a reason
+    function = remote.function()
+    job = get_current_job()
+    assert job is not None, "device_batch runs inside an RQ worker"
+    conn = job.connection
+    settings = _settings()
+    secrets = settings.secrets()
+    nornir = build_nornir(
+        settings, hosts=[_inventory_host(h) for h in hosts], workers=1, dry_run=bool(options.get("dry_run"))
+    )
+    for payload in hosts:
+        nornir.inventory.hosts[payload["name"]].data.update(payload["data"])
+    key = results_key(run)
+
+    def one(name: str) -> None:
+        single = nornir.filter(filter_func=lambda h: h.name == name)
+        kwargs = remote.decode_args(name, context, args.get(name, {}))
+        outcome = run_on_devices(single, function, secrets=secrets, name=options.get("name"), **kwargs)[name]
+        result = None
+        if outcome.ok:
+            try:
+                result = remote.on_worker(single.inventory.hosts[name], outcome.result, context, secrets)
+            except Exception as exc:  # one device's bad output fails that device alone, as locally
+                outcome = DeviceOutcome(device=name, error=censored(classify(exc, name), secrets))
+        pipe = conn.pipeline()
+        pipe.rpush(key, json.dumps(outcome_record(outcome, result)))
+        pipe.expire(key, RESULTS_TTL)
+        pipe.execute()
+
+    names = [h["name"] for h in hosts]
     with ThreadPoolExecutor(max_workers=max(1, min(len(names), settings.workers))) as pool:
         list(pool.map(one, names))
     return len(names)

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from simpul.inventory import InventoryHost
-from simpul.scale.backup import QueueOptions, run_on_workers
+from simpul.scale.backup import run_on_workers
+from simpul.scale.coordinator import QueueOptions
 from simpul.scale.queue import connect, live_workers
 from simpul.store import GitStore
 from tests.backup.conftest import all_repo_text, git
@@ -102,7 +103,7 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
         explain=lambda: worker_logs(tmp_path),
     )
     out: dict[str, Any] = {}
-    caplog.set_level(logging.WARNING, logger="simpul.scale.backup")
+    caplog.set_level(logging.WARNING, logger="simpul.scale.coordinator")
     coordinator = threading.Thread(
         target=lambda: out.setdefault("result", _backup(url, slow_lab.hosts(), tmp_path / "repo"))
     )
