@@ -31,6 +31,9 @@ COMMIT = typer.Option(False, "--commit", help="push (default: dry run, print the
 CONFIRM = typer.Option(None, "--commit-confirm", help="napalm commit-confirm with this revert timer (s)")
 TEMPLATES = typer.Option(None, "--templates", help="template directory (default: the shipped tree)")
 JSON = typer.Option(False, "--json", help="print JSON")
+QUEUE = typer.Option(
+    None, "--queue", help="push from `simpul worker`s via this RQ Redis URL (docs/scale-out.md)"
+)
 STYLE = {"applied": "green", "unchanged": "", "rolled_back": "yellow", "failed": "red"}
 
 
@@ -46,6 +49,7 @@ def push_command(
     commit: bool = COMMIT,
     commit_confirm: int | None = CONFIRM,
     templates: Path | None = TEMPLATES,
+    queue: str | None = QUEUE,
     as_json: bool = JSON,
 ) -> None:
     """Bring devices to their intended config: backup, push, re-read, re-check, roll back on failure.
@@ -61,7 +65,11 @@ def push_command(
     request = PushRequest(
         filters=filters, feature=feature, commit=commit, commit_confirm=commit_confirm, templates=templates
     )
-    result = push(settings(), request)
+    from simpul.scale.remote import device_work
+
+    config = settings()
+    with device_work(config, queue):  # plans made here; each device's push and re-check on a worker
+        result = push(config, request)
     if as_json:
         emit_json(result.as_json())
     else:

@@ -155,10 +155,16 @@ def outcome_record(outcome: Any, result: Any) -> dict[str, Any]:
         "result": result,
         "changed": outcome.changed,
         "diff": outcome.diff,
-        "error": None
-        if error is None
-        else {"category": error.category, "message": error.message, "hint": error.hint},
+        "error": None if error is None else _error_record(error),
     }
+
+
+def _error_record(error: Any) -> dict[str, Any]:
+    record = {"category": error.category, "message": error.message, "hint": error.hint}
+    extra = {key: getattr(error, key) for key in ("rolled_back", "commands") if hasattr(error, key)}
+    if extra:  # a failed push: whether the device runs its pre-push config again, what was sent
+        record["extra"] = {**extra, "commands": list(extra.get("commands", ()))}
+    return record
 
 
 def device_batch(

@@ -35,8 +35,7 @@ def outcome_of(record: dict[str, Any], remote: RemoteTask) -> DeviceOutcome:
     name = str(record["name"])
     error = record.get("error")
     if error is not None:
-        failure = DeviceError(error["category"], error["message"], device=name, hint=error.get("hint"))
-        return DeviceOutcome(device=name, error=failure)
+        return DeviceOutcome(device=name, error=remote.decode_error(error, name))
     return DeviceOutcome(
         device=name,
         result=remote.decode_result(record.get("result")),

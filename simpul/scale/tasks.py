@@ -38,6 +38,12 @@ def _nothing(_name: str, _context: Mapping[str, Any], _wire: Mapping[str, Any]) 
     return {}
 
 
+def _device_error(error: Mapping[str, Any], device: str) -> Any:
+    from simpul.errors import DeviceError
+
+    return DeviceError(error["category"], error["message"], device=device, hint=error.get("hint"))
+
+
 @dataclass(frozen=True)
 class RemoteTask:
     """How one Nornir task crosses the queue.
@@ -47,7 +53,8 @@ class RemoteTask:
     - ``encode_args(device, kwargs)`` / ``decode_args(device, context, wire)``: the device's own
       slice of the task's keyword arguments;
     - ``on_worker(host, result, context, secrets)``: the result as it may leave the worker (JSON),
-      or raise to fail the device there; ``decode_result`` reads it back on the coordinator.
+      or raise to fail the device there; ``decode_result`` reads it back on the coordinator;
+    - ``decode_error(error, device)``: a failure back as the DeviceError (subclass) the task raised.
     """
 
     ref: str  # "module:function" of the Nornir task
@@ -56,6 +63,7 @@ class RemoteTask:
     decode_args: Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] = _nothing
     on_worker: Callable[[Any, Any, Mapping[str, Any], list[str]], Any] = lambda _h, result, _c, _s: result
     decode_result: Callable[[Any], Any] = _same
+    decode_error: Callable[[Mapping[str, Any], str], Any] = _device_error
 
     @property
     def kind(self) -> str:
@@ -122,6 +130,83 @@ def _bandwidth_kwargs(name: str, _context: Mapping[str, Any], wire: Mapping[str,
     return {"configs": {name: BandwidthConfig(**wire["config"])}}
 
 
+# -- intended push: the plan (intended config, what simpul owns, how to judge the result) -----------
+
+
+def _push_args(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    from simpul.services.intended_push import ComplianceJudge
+
+    plan = kwargs["plans"][name]
+    judge = plan.judge
+    if not isinstance(judge, ComplianceJudge):
+        raise TypeError(f"{name}: a push plan's judge must be a ComplianceJudge to cross the queue")
+    return {
+        "intended": plan.intended,
+        "remediation": plan.rules.model_dump(mode="json"),
+        "rules": judge.rules.model_dump(mode="json"),
+        "scope": judge.scope.model_dump(mode="json"),
+        "waivers": [w.model_dump(mode="json") for w in judge.waivers],
+        "today": judge.today.isoformat(),
+        "feature": judge.feature,
+        "commit_confirm": kwargs.get("commit_confirm"),
+    }
+
+
+def _push_kwargs(name: str, _context: Mapping[str, Any], wire: Mapping[str, Any]) -> dict[str, Any]:
+    import datetime as dt
+
+    from nornir_tasks.intended import PushPlan
+    from simpul.core.compliance import ComplianceRules, DeviceScope, Waiver
+    from simpul.core.remediation import RemediationRules
+    from simpul.services.intended_push import ComplianceJudge
+
+    judge = ComplianceJudge(
+        intended=wire["intended"],
+        rules=ComplianceRules.model_validate(wire["rules"]),
+        scope=DeviceScope.model_validate(wire["scope"]),
+        waivers=tuple(Waiver.model_validate(w) for w in wire["waivers"]),
+        today=dt.date.fromisoformat(wire["today"]),
+        feature=wire["feature"],
+    )
+    plan = PushPlan(wire["intended"], RemediationRules.model_validate(wire["remediation"]), judge)
+    return {"plans": {name: plan}, "commit_confirm": wire["commit_confirm"]}
+
+
+def _push_report(report: Any) -> Any:
+    from nornir_tasks.intended import PushReport
+
+    if report is None:
+        return None
+    data = dict(report)
+    data["commands"] = tuple(data.get("commands") or ())
+    return PushReport(**data)
+
+
+def _push_failure(error: Mapping[str, Any], device: str) -> Any:
+    """A failed push keeps what it sent and whether the device runs its pre-push config again."""
+    from nornir_tasks.intended import ROLLED_BACK, PushFailed
+    from simpul.errors import DeviceError
+
+    extra = error.get("extra") or {}
+    if "rolled_back" not in extra:
+        return DeviceError(error["category"], error["message"], device=device, hint=error.get("hint"))
+    return PushFailed(
+        error["category"],
+        error["message"],
+        device=device,
+        rolled_back=bool(extra["rolled_back"]) or error.get("hint") == ROLLED_BACK,
+        commands=tuple(extra.get("commands") or ()),
+    )
+
+
+def _plain(result: Any) -> Any:
+    return (
+        dataclasses.asdict(result)
+        if dataclasses.is_dataclass(result) and not isinstance(result, type)
+        else result
+    )
+
+
 REMOTE_TASKS: dict[str, RemoteTask] = {
     task.ref: task
     for task in (
@@ -132,6 +217,14 @@ REMOTE_TASKS: dict[str, RemoteTask] = {
             "nornir_tasks.bandwidth:bandwidth_apply",
             encode_args=_bandwidth_args,
             decode_args=_bandwidth_kwargs,
+        ),
+        RemoteTask(
+            "nornir_tasks.intended:intended_push",
+            encode_args=_push_args,
+            decode_args=_push_kwargs,
+            on_worker=lambda _host, report, _context, _secrets: _plain(report),
+            decode_result=_push_report,
+            decode_error=_push_failure,
         ),
     )
 }

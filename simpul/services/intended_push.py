@@ -115,6 +115,30 @@ def remediation_rules(
     return RemediationRules(owned=owned, scope=chosen.match[scope.platform] if chosen else ())
 
 
+@dataclass(frozen=True)
+class ComplianceJudge:
+    """The compliance check a push re-runs on the running config it reads back: None when
+    compliant (waived findings count as compliant), else which features are not, in short.
+
+    Data, not a closure, so it can travel to a ``simpul worker`` (simpul.scale.tasks)."""
+
+    intended: str = field(repr=False)
+    rules: ComplianceRules = field(repr=False)
+    scope: DeviceScope
+    waivers: tuple[Waiver, ...]
+    today: dt.date
+    feature: str | None = None
+
+    def __call__(self, running: str) -> str | None:
+        result = check_device(running, self.intended, self.rules, self.scope, self.waivers, self.today)
+        bad = [
+            f"{name}: {len(fc.missing)} missing, {len(fc.extra)} extra"
+            for name, fc in sorted(result.features.items())
+            if (self.feature is None or name == self.feature) and not fc.compliant and fc.waived_until is None
+        ]
+        return "; ".join(bad) if bad else None
+
+
 def judge_for(
     intended: str,
     rules: ComplianceRules,
@@ -123,19 +147,8 @@ def judge_for(
     today: dt.date,
     feature: str | None = None,
 ) -> Callable[[str], str | None]:
-    """The compliance check a push re-runs on the running config it reads back: None when
-    compliant (waived findings count as compliant), else which features are not, in short."""
-
-    def judge(running: str) -> str | None:
-        result = check_device(running, intended, rules, scope, waivers, today)
-        bad = [
-            f"{name}: {len(fc.missing)} missing, {len(fc.extra)} extra"
-            for name, fc in sorted(result.features.items())
-            if (feature is None or name == feature) and not fc.compliant and fc.waived_until is None
-        ]
-        return "; ".join(bad) if bad else None
-
-    return judge
+    """The compliance check a push re-runs (:class:`ComplianceJudge`)."""
+    return ComplianceJudge(intended, rules, scope, waivers, today, feature)
 
 
 def _check_feature(rules: ComplianceRules, feature: str | None) -> None:

@@ -181,3 +181,37 @@ def test_no_worker_on_the_queue_stops_a_collect_before_it_writes(
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "no simpul worker is listening" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_intended_push_on_a_worker_brings_drift_back_and_the_coordinator_records_it(
+    queued: tuple[dict[str, str], dict[str, str]], lab: Any, tmp_path: Path
+) -> None:
+    """ntp-drift on rtr-dinkes: the worker gets the plan (intended config, what simpul owns, the
+    compliance judge as data), pushes, re-reads, re-checks and saves; the coordinator writes the
+    history. The dry run through the queue says what a local dry run says."""
+    from simpul.services.intended import history_store
+    from simpul.settings import load_settings
+
+    local_env, coordinator_env = queued
+    state = {"SIMPUL_STATE_DIR": str(tmp_path / "state")}
+    local_env, coordinator_env = {**local_env, **state}, {**coordinator_env, **state}
+    url = coordinator_env["SIMPUL_QUEUE_URL"]
+    args = ("intended", "push", "--device", "rtr-dinkes", "--device", "sw-disdik-01", "--json")
+    lab.plant("ntp-drift")
+    try:
+        dry_here = _json(run_simpul(*args, env=local_env))
+        dry_there = _json(run_simpul(*args, "--queue", url, env=coordinator_env))
+        assert dry_there == dry_here
+        assert dry_there["devices"]["rtr-dinkes"]["reason"] == "dry run: nothing was pushed"
+        pushed = run_simpul(*args, "--commit", "--queue", url, env=coordinator_env)
+        assert pushed.returncode == 0, pushed.stdout + pushed.stderr + worker_logs(tmp_path)
+        devices = _json(pushed)["devices"]
+        assert devices["rtr-dinkes"]["result"] == "applied" and devices["rtr-dinkes"]["compliant_after"]
+        assert devices["sw-disdik-01"]["result"] == "unchanged"
+        again = _json(run_simpul(*args, env=local_env))  # read locally: the push really happened
+        assert again["devices"]["rtr-dinkes"]["changed"] is False
+        store = history_store(load_settings(env=coordinator_env, settings_file=False))
+        states = {(r.subject, r.state) for r in store.iter_states("intended-push")}
+        assert ("rtr-dinkes", "applied") in states and ("sw-disdik-01", "unchanged") in states
+    finally:
+        lab.clear()
