@@ -15,7 +15,7 @@ def worker_command(
     burst: bool = typer.Option(False, "--burst", help="stop once the queue is empty"),
     name: str | None = typer.Option(None, "--name", help="worker name (default: unique per process)"),
 ) -> None:
-    """Run device jobs (config backups) that `simpul backup configs --queue` hands out.
+    """Run the device jobs that commands given `--queue` hand out (backup, collect, push, apply...).
 
     The device credentials come from this machine's environment (SIMPUL_DEVICE_*), never from the
     queue. Stops on SIGTERM/SIGINT after the current job. Exit 2: Redis unreachable, no credentials.
