@@ -109,7 +109,8 @@ class Simpul(LazyGroup):
             "Back up, audit, check and report everything; record history. Exit 1: findings or failures.",
         ),
         "worker": Lazy(
-            _worker, "Run device jobs (config backups) that `simpul backup configs --queue` hands out."
+            _worker,
+            "Run the device jobs that commands given `--queue` hand out (backup, collect, push, apply...).",
         ),
         "config": Lazy(_config, "Settings: default -> env var -> settings file."),
         "lab": Lazy(_lab, "The built-in lab: a real NetBox 4.7 and simulated devices."),

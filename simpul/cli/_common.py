@@ -16,14 +16,15 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from simpul.errors import SimpulError
 from simpul.settings import Settings, censor, load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _quiet_types() -> None:
@@ -48,8 +49,23 @@ def _quiet_types() -> None:
 
 
 _quiet_types()
-console = Console()
-err_console = Console(stderr=True)
+
+
+def __getattr__(name: str) -> Console:
+    """``console`` (stdout) and ``err_console`` (stderr), rich consoles made on first use: importing
+    rich costs start-up time that a command printing JSON does not need."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rich.console import Console
+
+    made = globals()[name] = Console(stderr=name == "err_console")
+    return made
+
+
+def _err_console() -> Console:
+    made: Console | None = globals().get("err_console")
+    return made if made is not None else __getattr__("err_console")
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,8 +81,10 @@ def emit_json(data: Any) -> None:
 
 
 def fail(err: SimpulError) -> typer.Exit:
+    from rich.markup import escape
+
     # escaped: a field path like devices[rtr-x] or a hint like simpul[lab] is text, not rich markup
-    err_console.print(f"[bold red]error[/] {escape(err.render())}", highlight=False, soft_wrap=True)
+    _err_console().print(f"[bold red]error[/] {escape(err.render())}", highlight=False, soft_wrap=True)
     return typer.Exit(err.exit_code)
 
 
@@ -105,14 +123,14 @@ def internal_error(exc: BaseException, command: str) -> typer.Exit:
     """A bug: one line and the crash file (the traceback too with ``-v``); exit code 3."""
     path = write_crash_file(exc, command)
     where = f"details in {path}" if path else "the details could not be written"
-    err_console.print(
+    _err_console().print(
         f"[bold red]internal error[/] in simpul {command}: {type(exc).__name__} ({where}); "
         "this is a bug: please report it with that file",
         highlight=False,
         soft_wrap=True,
     )
     if logging.getLogger().level <= logging.DEBUG:
-        err_console.print("".join(traceback.format_exception(exc)), highlight=False, markup=False)
+        _err_console().print("".join(traceback.format_exception(exc)), highlight=False, markup=False)
     return typer.Exit(INTERNAL_ERROR)
 
 

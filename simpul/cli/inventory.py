@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from simpul.cli._common import (
     DEVICE_OPT,
@@ -12,7 +11,6 @@ from simpul.cli._common import (
     SITE_OPT,
     SKPD_OPT,
     TAG_OPT,
-    console,
     emit_json,
     handles_errors,
     settings,
@@ -37,6 +35,10 @@ def inventory_command(
     if as_json:
         emit_json(result.as_json())
         return
+    from rich.table import Table  # not imported for --json: start-up time counts at 2,000 devices
+
+    from simpul.cli._common import console
+
     table = Table(title=f"{len(result.hosts)} hosts from NetBox")
     for col in ("name", "address", "platform", "role", "skpd", "site"):
         table.add_column(col)
