@@ -1,6 +1,7 @@
 """Benchmark: config backup through the queue with 1, 2 and 4 ``simpul worker``s.
 
     .venv/bin/python benches/scale_workers.py [--devices 500] [--latency 300] [--workers 1,2,4]
+                                              [--stage backup|collect]
 
 Starts a redis-server on a free loopback port, the lab's simulated devices (a synthetic regency,
 every answer ``--latency`` ms late: a slow link to a kecamatan), then for each worker count starts
@@ -118,13 +119,65 @@ def run_with(
             p.wait(timeout=60)
 
 
+def collect_with(
+    count: int, url: str, env: dict[str, str], hosts: list[Any], tmp: Path, sim_pid: int
+) -> dict[str, Any]:
+    """LAN collect (``collect_state``) of ``hosts`` through ``count`` workers: the generic seam
+    (simpul.scale.remote) any device-bound stage takes with --queue. ``count`` 0: locally, in this
+    process (Nornir threads, SIMPUL_WORKERS=50), as without --queue."""
+    from nornir_tasks.collect import collect_state
+    from simpul.devices.runner import build_nornir, run_on_devices
+    from simpul.scale.queue import connect, live_workers
+    from simpul.scale.remote import device_work
+    from simpul.settings import load_settings
+
+    settings = load_settings(env={**env, "SIMPUL_WORKERS": "50"}, settings_file=False)
+    names = [f"bench-c{count}-{i}" for i in range(count)]
+    procs = [
+        subprocess.Popen([SIMPUL, "worker", "--queue", url, "--name", n], env=env, stdout=subprocess.DEVNULL)
+        for n in names
+    ]
+    try:
+        while not set(names) <= live_workers(connect(url)):
+            time.sleep(0.1)
+        before = [_proc_cpu(p.pid) for p in procs], _proc_cpu(sim_pid), _self_cpu()
+        t0 = time.monotonic()
+        with device_work(settings, url if count else None):
+            outcomes = run_on_devices(
+                build_nornir(settings, hosts=hosts), collect_state, name="collect_state"
+            )
+        wall = time.monotonic() - t0
+        failed = {o.reason for o in outcomes.values() if not o.ok}
+        return {
+            "workers": count,
+            "ok": sum(o.ok for o in outcomes.values()),
+            "failed": len(outcomes) - sum(o.ok for o in outcomes.values()),
+            "reasons": sorted(failed)[:3],
+            "wall": wall,
+            "workers_cpu": sum(_proc_cpu(p.pid) - c for p, c in zip(procs, before[0], strict=True)),
+            "sim_cpu": _proc_cpu(sim_pid) - before[1],
+            "coord_cpu": _self_cpu() - before[2],
+        }
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--devices", type=int, default=500)
     parser.add_argument("--latency", type=int, default=300, help="ms before every device answer")
-    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts; 0 = locally, no queue")
+    parser.add_argument(
+        "--stage",
+        choices=("backup", "collect"),
+        default="backup",
+        help="backup: simpul backup configs --queue; collect: LAN collect through the generic seam",
+    )
     args = parser.parse_args()
 
     import logging
@@ -153,15 +206,19 @@ def main() -> None:
             start_devices(lab, tmp / "lab", timeout=600)
             del os.environ["SIMPUL_LAB_LATENCY_MS"]
             sim_pid = int(devices_status(tmp / "lab").pid or 0)
-            print(f"{args.devices} lab devices, every answer {args.latency} ms late; {os.cpu_count()} cores")
+            print(
+                f"{args.stage}: {args.devices} lab devices, every answer {args.latency} ms late; "
+                f"{os.cpu_count()} cores"
+            )
             rows = []
             for count in (int(c) for c in args.workers.split(",")):
-                rows.append(run_with(count, url, env, hosts, tmp, sim_pid))
+                run = collect_with if args.stage == "collect" else run_with
+                rows.append(run(count, url, env, hosts, tmp, sim_pid))
                 r = rows[-1]
                 rate = r["ok"] / r["wall"]
                 ratio = rate / (rows[0]["ok"] / rows[0]["wall"])
                 print(
-                    f"{count} worker(s): {r['ok']}/{args.devices} ok in {r['wall']:.1f} s = "
+                    f"{count or 'no'} worker(s): {r['ok']}/{args.devices} ok in {r['wall']:.1f} s = "
                     f"{rate:.1f} devices/s "
                     f"({ratio:.2f}x {rows[0]['workers']} worker); CPU s: workers {r['workers_cpu']:.1f}, "
                     f"coordinator {r['coord_cpu']:.1f}, simulator {r['sim_cpu']:.1f}"

@@ -15,6 +15,7 @@ the end of the task.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, TypedDict
 
 from nornir.core.task import Result, Task
@@ -133,10 +134,14 @@ def read_state(task: Task, spec: PlatformSpec) -> DeviceState:
     conn = task.host.get_connection("netmiko", task.nornir.config)
     if spec.enable:
         conn.enable()
+    # the prompt once, then every command waits for exactly it: netmiko would otherwise look for
+    # the prompt again before each command (one more round trip each), and on a slow link that
+    # look can read the tail of the last answer as the "prompt" and then wait for it in vain
+    prompt = re.escape(conn.find_prompt())
     return run_steps(
         empty_state(),
         spec.collect,
-        lambda cmd: str(conn.send_command(cmd, read_timeout=READ_TIMEOUT)),
+        lambda cmd: str(conn.send_command(cmd, expect_string=prompt, read_timeout=READ_TIMEOUT)),
         task.host.name,
     )
 

@@ -159,3 +159,51 @@ def test_a_worker_without_credentials_refuses_to_start(redis_server: Redis, slow
     proc = _simpul("worker", "--queue", redis_server.url(4), "--burst", env=env)
     assert proc.returncode == 2
     assert "SIMPUL_DEVICE_PASSWORD" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_any_device_task_survives_a_worker_killed_mid_batch(
+    redis_server: Redis,
+    slow_lab: Lab,
+    workers: Callable[..., Any],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The generic seam (LAN collect here) on the same engine: the dead worker's devices run again
+    on another worker, each device ends with exactly one outcome, the same state a local run reads."""
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    from nornir_tasks.collect import collect_state
+    from simpul.devices.runner import build_nornir, run_on_devices
+    from simpul.scale.remote import on_queue
+    from simpul.settings import load_settings
+
+    url = redis_server.url(3)
+    env = worker_env(slow_lab, timeout=30)
+    settings = load_settings(env=env, settings_file=False)
+    local = run_on_devices(build_nornir(settings, hosts=slow_lab.hosts()), collect_state)
+    assert all(o.ok for o in local.values()), {n: o.reason for n, o in local.items()}
+    doomed = workers(url, "w-doomed-collect", env)
+    conn = connect(url)
+    wait_for(lambda: "w-doomed-collect" in live_workers(conn), explain=lambda: worker_logs(tmp_path))
+    out: dict[str, Any] = {}
+    caplog.set_level(logging.WARNING, logger="simpul.scale.coordinator")
+
+    def coordinate() -> None:
+        with on_queue(settings, url):
+            nornir = build_nornir(settings, hosts=slow_lab.hosts())
+            out["outcomes"] = run_on_devices(nornir, collect_state, name="collect_state")
+
+    coordinator = threading.Thread(target=coordinate)
+    coordinator.start()
+    wait_for(StartedJobRegistry(queue=Queue("simpul", connection=conn)).get_job_ids, what="a started job")
+    doomed.send_signal(signal.SIGKILL)  # mid-batch: every answer of its devices comes 250 ms late
+    doomed.wait()
+    workers(url, "w-spare-collect", env)
+    coordinator.join(timeout=180)
+    assert not coordinator.is_alive()
+    outcomes = out["outcomes"]
+    assert "worker w-doomed-collect died holding" in caplog.text
+    assert {n: o.reason for n, o in outcomes.items() if not o.ok} == {}
+    assert {n: o.result for n, o in outcomes.items()} == {n: o.result for n, o in local.items()}
+    assert [k for k in conn.keys("*") if k.startswith(b"simpul:results:")] == []

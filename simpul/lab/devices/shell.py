@@ -305,10 +305,17 @@ class LabServerInterface(ParamikoSshServerInterface):  # type: ignore[misc]
 def _channel_to_shell(
     channel_stdio: Any, shell_stdin: TapIO, shell_replied: threading.Event, run_srv: threading.Event
 ) -> None:
-    """fakenos' channel_to_shell_tap without the 10 ms sleep per typed byte."""
+    """fakenos' channel_to_shell_tap without the 10 ms sleep per typed byte, and with CR LF as one
+    Enter, as a real terminal takes it (fakenos makes it two lines: the second, an empty command,
+    printed a second prompt that on a slow link arrived in the middle of the next command)."""
     buffer = bytearray()
+    last = b""
     while run_srv.is_set():
         byte: bytes = channel_stdio.read(1)
+        if byte == b"\n" and last == b"\r":
+            last = byte
+            continue
+        last = byte
         shell_replied.wait(10)
         if not channel_stdio.channel.active or byte == b"":
             break
