@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -225,11 +225,42 @@ def _write(path: Path, data: str | bytes) -> None:
         raise ReportError(f"cannot write the report file: {err}", source=str(path)) from None
 
 
-def _pdf(html: str, out_dir: Path) -> bytes:
+PDF_ROWS = 100  # scorecard rows (SKPD) per part of the summary PDF that weasyprint lays out at once
+
+
+@dataclass(frozen=True)
+class PdfPart:
+    """One part of the summary PDF: its scorecard rows; the first holds the head, the last the end.
+
+    A regency of more than ``PDF_ROWS`` SKPD is printed part by part: weasyprint keeps the computed
+    style of every element of a document until it is laid out (~0.3 MB per scorecard row), so one
+    document of 500 SKPD peaks ~150 MB above the process; parts of 100 rows keep only the laid-out
+    pages. Pages are numbered on across parts (``first_page``), without the total (``chunked``),
+    which is known only once every part is laid out.
+    """
+
+    rows: tuple[Any, ...]
+    first: bool
+    last: bool
+    first_page: int
+    chunked: bool
+
+
+def _pdf(render: Callable[[PdfPart], str], report: NightlyReport, out_dir: Path) -> bytes:
     from weasyprint import HTML  # heavy import: only when a PDF is asked for
 
+    skpds = tuple(report.skpds)
+    cuts = range(0, max(len(skpds), 1), PDF_ROWS)
     try:
-        pdf = HTML(string=html, base_url=str(out_dir)).write_pdf()
+        first: Any = None
+        pages: list[Any] = []
+        for n, start in enumerate(cuts):
+            rows = skpds[start : start + PDF_ROWS]
+            part = PdfPart(rows, n == 0, n == len(cuts) - 1, len(pages) + 1, len(cuts) > 1)
+            document = HTML(string=render(part), base_url=str(out_dir)).render()
+            first = first or document
+            pages += document.pages
+        pdf = first.copy(pages).write_pdf()
     except Exception as err:  # weasyprint raises many kinds; the PDF is one file of the report
         raise ReportError(
             f"cannot print the summary PDF: {err}", source=str(out_dir / "summary.pdf")
@@ -269,8 +300,8 @@ def write_nightly(
     _write(out_dir / "report.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     pdf_path = None
     if pdf:
-        summary = env.get_template("nightly/summary.html.j2").render(**common, root=".")
+        summary = env.get_template("nightly/summary.html.j2")
         pdf_path = out_dir / "summary.pdf"
-        _write(pdf_path, _pdf(summary, out_dir))
+        _write(pdf_path, _pdf(lambda part: summary.render(**common, root=".", part=part), report, out_dir))
     log.info("nightly report for %d SKPD written to %s", len(report.skpds), out_dir)
     return NightlyFiles(out_dir, index, out_dir / "report.json", pdf_path, pages), doc

@@ -254,9 +254,11 @@ def fetch_configs(nornir: Any, rules: ScrubRules, secrets: Iterable[str] = ()) -
 
     secrets = list(secrets)
     outcomes = run_on_devices(nornir, backup_config, secrets=secrets, name="backup_config")
+    # each raw config is dropped as soon as its scrubbed text exists: one copy of the fleet's
+    # configs is held at a time, not two (2,000 devices: docs/nightly.md, "Memory at scale")
     return [
-        fetched_of(nornir.inventory.hosts[name], outcome, rules, secrets)
-        for name, outcome in outcomes.items()
+        fetched_of(nornir.inventory.hosts[name], outcomes.pop(name), rules, secrets)
+        for name in list(outcomes)
     ]
 
 

@@ -318,6 +318,27 @@ def test_summary_pdf(history: History) -> None:
     assert b"Summary for the Regent" in pdf_text(pdf)
 
 
+def test_summary_pdf_in_parts(history: History, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regency of more SKPD than one part holds is printed part by part (bounded memory), into one
+    PDF: the head once, every SKPD's scorecard row, the articles once, pages numbered on."""
+    import simpul.report.nightly as nightly_report
+
+    whole, _ = render(history)
+    pages_whole = len(re.findall(rb"/Type\s*/Page\b", pdf_text(whole.files.pdf)))
+    monkeypatch.setattr(nightly_report, "PDF_ROWS", 1)
+    result, doc = render(history)
+    text = pdf_text(result.files.pdf)
+    pages = len(re.findall(rb"/Type\s*/Page\b", text))
+    assert pages >= len(doc["skpds"]) > 1 and pages > pages_whole  # one part (at least a page) per SKPD
+    for heading in (b"Ringkasan untuk Bupati", b"Kartu nilai: kewajiban per SKPD"):
+        assert text.count(heading) == 1
+    if shutil.which("pdftotext"):
+        words = subprocess.run(
+            ["pdftotext", str(result.files.pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert all(s["name"] in words for s in doc["skpds"])
+
+
 def test_no_pdf_when_not_asked(history: History) -> None:
     result, _ = render(history, pdf=False)
     assert result.files.pdf is None and not (history.out / "summary.pdf").exists()
