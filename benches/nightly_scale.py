@@ -430,6 +430,7 @@ def run_nightly(env: dict[str, str], report: Path, topology: Path, traced: bool)
                 "peak_rss_mb": peaks.get(k, {}).get("peak_rss_mb"),
                 **({"counts": v["counts"]} if v["counts"] else {}),
                 **({"message": v["message"]} if v["message"] else {}),
+                **({"failures": dict(list(v["failures"].items())[:5])} if v.get("failures") else {}),
             }
             for k, v in result["stages"].items()
         },
