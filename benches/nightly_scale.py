@@ -316,13 +316,14 @@ def _netbox(lab_dir: Path) -> Any:
 def sweep_stale() -> None:
     """Stop what a killed earlier run of this bench left: its device servers and NetBox; its dirs."""
     from simpul.lab.devices import stop_devices
+    from simpul.lab.netbox_lab import pid_alive
 
     for owner in Path("/var/tmp").glob(f"{PREFIX}*/{OWNER}"):
         try:
             pid = int(owner.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             pid = 0
-        if pid and Path(f"/proc/{pid}").exists():
+        if pid and pid_alive(pid):
             continue  # a run still going
         lab_dir = owner.parent
         print(f"stopping what a killed run left in {lab_dir}", flush=True)
