@@ -1,7 +1,8 @@
 """Benchmark: ``simpul nightly`` on a generated regency of 2,000 devices and 500 SKPD (issue 15, item 5).
 
     .venv/bin/python benches/nightly_scale.py [--devices 2000] [--skpd 500] [--diagrams 50]
-                                              [--per-server 500] [--runs 1] [--tracemalloc]
+                                              [--per-server 500] [--runs 1] [--tracemalloc] [--hold]
+    .venv/bin/python benches/nightly_scale.py --attach LAB_DIR [--runs N] [--tracemalloc]
 
 Boots a throwaway NetBox 4.7 (cached dump, free ports, like benches/inventory_load.py), runs the
 project's bootstrap over the API, then seeds the regency through NetBox's ORM (the REST API writes
@@ -15,11 +16,14 @@ and simpul reaches them through the lab's ``overrides.json`` (``SIMPUL_INVENTORY
 ``--diagrams N`` submits a LAN diagram (``topology/<slug>.yaml``) for the first N SKPD, which are
 Mandiri TIK, so the LAN audit has real work; the others have no diagram.
 
-Then ``simpul nightly --json`` runs ``--runs`` times. Printed per run: wall time, each stage's status
-and seconds, and the peak RSS of the nightly process (``ru_maxrss`` of ``wait4`` on it, so exactly
-that process and any child it waited for; NetBox and the simulators are other processes). With
-``--tracemalloc`` the nightly runs under ``python -X tracemalloc`` and, after each stage, writes what
-is still held (top allocations by traceback) and the stage's peak into a directory it prints.
+Then ``simpul nightly --json`` runs ``--runs`` times, each from an empty state directory. Printed per
+run: wall time, each stage's status, seconds and peak RSS (the kernel's high-water mark, reset at the
+stage's start through ``/proc/self/clear_refs``), and the peak RSS of the whole nightly process
+(``ru_maxrss`` of ``wait4`` on it: that process and any child it waited for; NetBox and the simulators
+are other processes). With ``--tracemalloc`` it runs under ``python -X tracemalloc`` and, after each
+stage, writes what is still held (top allocations by line) into a directory it prints. ``--hold``
+keeps the lab up after the runs (until Ctrl-C) so that ``--attach LAB_DIR`` can measure again, e.g.
+before and after a change, without seeding again (~9 minutes at 2,000 devices).
 
 Everything the bench starts (NetBox's PostgreSQL, Redis and gunicorn; the device servers) is stopped
 at the end, on Ctrl-C or on failure too; a killed earlier run's leftovers (its processes, found by
