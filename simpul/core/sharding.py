@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def batch_size(devices: int, workers: int, *, largest: int = 50) -> int:
-    """Devices per job: an even share per live worker, at most ``largest`` (the threads one worker
-    runs at once: ``SIMPUL_WORKERS``), at least 1.
+def batch_size(devices: int, workers: int, *, largest: int = 200) -> int:
+    """Devices per job: an even share per live worker, at most ``largest``, at least 1.
 
-    A worker runs one job at a time with one thread per device, so the batch is the worker's
-    concurrency: while devices are slow to answer (a latency-bound run) the work spreads over every
-    worker at the highest concurrency each allows. Results stream back per device, so a large batch
-    does not make a lost worker costly: only its unfinished devices run again.
+    A worker runs one job at a time on its threads (``SIMPUL_WORKERS``, 50), a new device as soon
+    as a thread is free; the job ends with its slowest device. So one job per worker keeps every
+    thread busy to the end, and ``largest`` (four rounds of threads) only keeps a huge fleet in
+    several jobs, for the workers to balance. Results stream back per device, so a large batch does
+    not make a lost worker costly: only its unfinished devices run again.
 
     >>> batch_size(500, 4)
-    50
+    125
+    >>> batch_size(2000, 4)
+    200
     >>> batch_size(100, 4)
     25
     >>> batch_size(3, 2)

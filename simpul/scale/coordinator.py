@@ -33,10 +33,13 @@ class QueueOptions:
     queue: str = QUEUE_NAME
     attempts: int = 3  # runs of a batch whose worker died, before its devices fail
     orphan_grace: float = 30.0  # seconds with no live worker before waiting devices fail
-    job_timeout: int = 900  # RQ's limit per batch; per-device timeouts bound a device long before
+    job_timeout: int = 900  # RQ's limit per 50 devices of a batch; per-device timeouts bound each
     read_timeout: float | None = None  # per command (default: the worker's)
     poll: float = 0.05
-    batch: int = 50  # most devices per job: one worker's concurrency (its threads)
+    # most devices per job: four rounds of a worker's 50 threads. A job ends with its slowest
+    # device, so small jobs leave threads idle at every job's end (benches/scale_workers.py
+    # --stage collect); results stream per device, so a lost worker costs only what it had not done
+    batch: int = 200
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class _Run:
         self.queue().enqueue_call(
             self.shipment.function,
             args=self.shipment.args(self.run, names),
-            timeout=self.options.job_timeout,
+            timeout=self.options.job_timeout * -(-len(names) // 50),
             result_ttl=600,
             failure_ttl=3600,
             job_id=job_id,
