@@ -215,3 +215,29 @@ def test_intended_push_on_a_worker_brings_drift_back_and_the_coordinator_records
         assert ("rtr-dinkes", "applied") in states and ("sw-disdik-01", "unchanged") in states
     finally:
         lab.clear()
+
+
+def test_nightly_runs_all_its_device_stages_on_the_workers(
+    queued: tuple[dict[str, str], dict[str, str]], tmp_path: Path
+) -> None:
+    """``simpul nightly --queue``: config backup, LAN collect and internet continuity all reach the
+    devices through the worker (the coordinator's own password is wrong); it alone writes the
+    repository, the snapshots, the history and the report."""
+    _local_env, coordinator_env = queued
+    env = {
+        **coordinator_env,
+        "SIMPUL_STATE_DIR": str(tmp_path / "state"),
+        "SIMPUL_LIBVIRT_URI": f"qemu+unix:///system?socket={tmp_path}/no-libvirt.sock",
+    }
+    url = env["SIMPUL_QUEUE_URL"]
+    only = [arg for stage in ("backup", "lan", "bandwidth", "report") for arg in ("--only", stage)]
+    proc = run_simpul(
+        "nightly", *only, "--queue", url, "--json", "--report", str(tmp_path / "r"), env=env, timeout=900
+    )
+    result = _json(proc)
+    stages = result["stages"]
+    for name in ("backup", "lan", "bandwidth"):
+        assert stages[name]["status"] == "ok", (name, stages[name], worker_logs(tmp_path))
+    assert stages["backup"]["counts"]["devices"] == 78 and stages["backup"]["failures"] == {}
+    assert stages["lan"]["failures"] == {}
+    assert (tmp_path / "r" / "index.html").exists()
