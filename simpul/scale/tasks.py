@@ -23,7 +23,13 @@ from simpul.core.scrub import ScrubRules, load_scrub_rules
 from simpul.devices.platforms import scrub_families
 from simpul.settings import Settings
 
-NO_CONTEXT: Callable[[Settings, Mapping[str, Any]], dict[str, Any]] = lambda _settings, _kwargs: {}  # noqa: E731
+
+def _no_context(_settings: Settings, _kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+def _as_is(_host: Any, result: Any, _context: Mapping[str, Any], _secrets: list[str]) -> Any:
+    return result
 
 
 def _same(value: Any) -> Any:
@@ -58,10 +64,10 @@ class RemoteTask:
     """
 
     ref: str  # "module:function" of the Nornir task
-    context: Callable[[Settings, Mapping[str, Any]], dict[str, Any]] = NO_CONTEXT
+    context: Callable[[Settings, Mapping[str, Any]], dict[str, Any]] = _no_context
     encode_args: Callable[[str, Mapping[str, Any]], dict[str, Any]] = _no_args
     decode_args: Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] = _nothing
-    on_worker: Callable[[Any, Any, Mapping[str, Any], list[str]], Any] = lambda _h, result, _c, _s: result
+    on_worker: Callable[[Any, Any, Mapping[str, Any], list[str]], Any] = _as_is
     decode_result: Callable[[Any], Any] = _same
     decode_error: Callable[[Mapping[str, Any], str], Any] = _device_error
 
