@@ -139,9 +139,9 @@ def pusat_data(api: Any, cluster: str | None = None) -> PusatData:
         )
     )
     if len(found) != 1:
-        what = f"cluster {cluster!r}" if cluster else f"a cluster tagged {PUSAT_DATA_TAG!r}"
+        what = f"named {cluster!r}" if cluster else f"tagged {PUSAT_DATA_TAG!r}"
         raise VpsInputError(
-            f"NetBox has {len(found)} of {what}" if found else f"NetBox has no {what}",
+            f"NetBox has {len(found)} clusters {what}" if found else f"NetBox has no cluster {what}",
             field="cluster",
             hint="name the cluster with --cluster"
             if len(found) > 1
